@@ -1,0 +1,4 @@
+"""Pure user-facing language: SMS grammar, USSD screens, catalogs, parsing and encoding.
+
+Nothing here imports Flask, Redis or SQLAlchemy.
+"""
