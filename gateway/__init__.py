@@ -1,0 +1,76 @@
+"""The web side: app factory, webhooks, channels and the phone simulator. No business rules."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from gateway.config import load_config
+
+log = logging.getLogger(__name__)
+
+
+def create_app(overrides: Mapping[str, Any] | None = None, *, init_runtime: bool = True) -> Flask:
+    """Build the app from the environment, with optional overrides (tests pass their own)."""
+    from workers import runtime
+
+    app = Flask(__name__)
+    cfg = load_config()
+    cfg.update(overrides or {})
+    app.config.update(cfg)
+    logging.basicConfig(level=cfg["LOG_LEVEL"], format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if init_runtime:
+        runtime.init(cfg)
+    else:
+        runtime._config = dict(cfg)  # noqa: SLF001 - tests wire db and Redis themselves
+
+    from gateway import health, webhooks
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(webhooks.bp)
+    _register_optional(app)
+    _install_error_handlers(app)
+    return app
+
+
+def _register_optional(app: Flask) -> None:
+    """Blueprints that exist once their part of the product is built."""
+    import importlib
+
+    for module, attr in (("gateway.ussd", "bp"), ("gateway.simulator", "bp")):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        if module == "gateway.simulator" and not app.config["SIMULATOR"]:
+            continue
+        app.register_blueprint(getattr(mod, attr))
+
+
+def _install_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        if request.path.startswith("/ussd") and (exc.code or 500) >= 500:
+            return _ussd_sorry()
+        body = f"{exc.code} {exc.name}: {exc.description}\n"
+        return Response(body, status=exc.code, mimetype="text/plain")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.path)
+        if request.path.startswith("/ussd"):
+            return _ussd_sorry()
+        # 503 makes a provider deliver the message again later; nothing was acknowledged.
+        return Response("503 Service Unavailable: try again\n", status=503, mimetype="text/plain")
+
+
+def _ussd_sorry() -> Response:
+    from menus.i18n import t
+
+    return Response("END " + t("vi", "ussd.sorry"), mimetype="text/plain")

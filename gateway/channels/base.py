@@ -1,0 +1,180 @@
+"""What every SMS channel promises: one send, a typed result, and parsed inbound messages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+from menus.clock import utcnow
+from menus.text import nfc
+
+_NUMBER_RUN = re.compile(r"\+?\d{7,}")
+
+
+class SendStatus(StrEnum):
+    ACCEPTED = "accepted"  # the provider took it
+    RETRY = "retry"  # worth trying again later (provider 5xx, timeouts, connection errors)
+    FAILED = "failed"  # permanent: retrying cannot help
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The outcome of one send to one recipient."""
+
+    status: SendStatus
+    provider_id: str | None = None
+    cost: Decimal | None = None
+    currency: str | None = None
+    reason: str | None = None
+    provider_status: str | None = None
+
+
+@runtime_checkable
+class Channel(Protocol):
+    """An outbound SMS provider. send() never raises for provider or network trouble."""
+
+    name: str
+    rate_per_second: float
+    accents_allowed: bool
+    rejected_chars: str
+
+    def send(self, to: str, text: str) -> SendResult:
+        """Send text to one E.164 number; provider and network problems come back as results."""
+        ...
+
+
+class ChannelConfigError(ValueError):
+    """The configuration cannot build the requested channel."""
+
+
+class BadInbound(ValueError):
+    """A provider callback is missing what we need; the webhook answers 400."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class WebhookRejected(Exception):
+    """A callback failed authentication (signature, timestamp); the webhook answers 401."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class InboundSMS:
+    """One message a member sent, as a provider reported it (provider_id is the idempotency key)."""
+
+    provider_id: str
+    sender: str
+    to: str | None
+    text: str
+    received_at: datetime
+    provider: str | None = None
+    link_id: str | None = None
+    network_code: str | None = None
+
+
+def mask_number(number: str | None) -> str:
+    """A phone number safe for logs: country prefix and last 3 digits ("+84******567")."""
+    if not number:
+        return "<none>"
+    digits = number.strip()
+    if len(digits) <= 5:
+        return "*" * len(digits)
+    head = 3 if digits.startswith("+") else 1
+    return digits[:head] + "*" * (len(digits) - head - 3) + digits[-3:]
+
+
+def scrub_numbers(text: str) -> str:
+    """Provider error text with any phone-number-like digit run masked."""
+    return _NUMBER_RUN.sub(lambda m: mask_number(m.group(0)), text)
+
+
+def parse_timestamp(value: str | None, *, naive_tz: tzinfo = UTC) -> datetime | None:
+    """An ISO 8601 or "YYYY-MM-DD HH:MM:SS" string as aware UTC; naive values are naive_tz."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=naive_tz)
+    return moment.astimezone(UTC)
+
+
+def _field(form: Mapping[str, Any], key: str) -> str | None:
+    value = form.get(key)
+    if value is None:
+        return None
+    return str(value)
+
+
+def from_at_form(form: Mapping[str, Any]) -> InboundSMS:
+    """Africa's Talking's incoming SMS callback (from, to, text, date, id, linkId, networkCode).
+
+    AT sends dates in UTC; an unreadable or missing date becomes now.
+    """
+    sender, provider_id, text = _field(form, "from"), _field(form, "id"), _field(form, "text")
+    if not sender:
+        raise BadInbound("missing from")
+    if not provider_id:
+        raise BadInbound("missing id")
+    if text is None:
+        raise BadInbound("missing text")
+    return InboundSMS(
+        provider_id=provider_id,
+        sender=sender.strip(),
+        to=_field(form, "to") or None,
+        text=nfc(text),
+        received_at=parse_timestamp(_field(form, "date")) or utcnow(),
+        provider="africastalking",
+        link_id=_field(form, "linkId") or None,
+        network_code=_field(form, "networkCode") or None,
+    )
+
+
+def as_bool(value: Any, default: bool = False) -> bool:
+    """A config value as bool ("1", "true", "yes", "on" are true)."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def build_channel(config: Mapping[str, Any]) -> Channel:
+    """The channel named by config["SMS_CHANNEL"]: console, africastalking or android."""
+    kind = str(config.get("SMS_CHANNEL") or "console").strip().lower()
+    if kind == "console":
+        from gateway.channels.console import ConsoleChannel
+
+        return ConsoleChannel.from_config(config)
+    if kind == "africastalking":
+        from gateway.channels.africastalking import AfricasTalkingChannel
+
+        return AfricasTalkingChannel.from_config(config)
+    if kind == "android":
+        from gateway.channels.android import AndroidChannel
+
+        return AndroidChannel.from_config(config)
+    raise ChannelConfigError(f"unknown SMS_CHANNEL {kind!r} (console, africastalking, android)")
+
+
+def channel_options(config: Mapping[str, Any], *, default_rate: float) -> dict[str, Any]:
+    """The settings every channel shares: SMS_RATE_PER_SECOND, SMS_ACCENTS, SMS_REJECTED_CHARS."""
+    options: dict[str, Any] = {
+        "rate_per_second": float(config.get("SMS_RATE_PER_SECOND") or default_rate),
+        "accents_allowed": as_bool(config.get("SMS_ACCENTS"), False),
+    }
+    if config.get("SMS_REJECTED_CHARS") is not None:
+        options["rejected_chars"] = str(config["SMS_REJECTED_CHARS"])
+    return options

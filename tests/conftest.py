@@ -1,0 +1,154 @@
+"""Test wiring: real databases and Redis, one rolled-back transaction per test.
+
+TEST_DATABASE_URL / TEST_REDIS_URL name the services (.ci/run sets PostgreSQL and Redis); with
+neither set the suite runs on a SQLite file and the embedded Redis, like the quick start. A named
+service that does not answer stops the run: it fails, it never skips.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from redis import Redis
+from rq import SimpleWorker
+from rq.registry import FailedJobRegistry
+from sqlalchemy import Connection, Engine, text
+
+from gateway.config import ROOT, load_config
+from models import db
+from workers import QUEUES, runtime
+from workers.connection import connect, resolve_redis_url
+
+_TMP = Path(tempfile.mkdtemp(prefix="dientua-tests-"))
+
+
+def _database_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+
+
+def _redis_url() -> str:
+    return os.environ.get("TEST_REDIS_URL") or "embedded"
+
+
+def migrate(engine: Engine) -> None:
+    """Build the schema from the migrations (never create_all), from an empty database."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        cfg = Config(str(ROOT / "alembic.ini"))
+        cfg.attributes["connection"] = conn
+        cfg.attributes["skip_logging"] = True
+        command.upgrade(cfg, "head")
+
+
+@pytest.fixture(scope="session")
+def test_config() -> dict[str, Any]:
+    cfg = load_config({})
+    cfg.update(
+        VAR_DIR=str(_TMP),
+        DATABASE_URL=_database_url(),
+        REDIS_URL=resolve_redis_url(_redis_url(), str(_TMP)),
+        SMS_CHANNEL="console",
+        QUIET_HOURS="",
+        LOG_LEVEL="WARNING",
+    )
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def engine(test_config: dict[str, Any]) -> Iterator[Engine]:
+    eng = db.make_engine(test_config["DATABASE_URL"])
+    try:
+        with eng.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001
+        pytest.exit(f"database {eng.url!r} does not answer: {exc}", returncode=3)
+    migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_conn(test_config: dict[str, Any]) -> Redis:
+    conn = connect(test_config["REDIS_URL"])
+    try:
+        conn.ping()
+    except Exception as exc:  # noqa: BLE001
+        pytest.exit(f"redis {test_config['REDIS_URL']!r} does not answer: {exc}", returncode=3)
+    return conn
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """One transaction per test, rolled back; every commit inside is a savepoint."""
+    conn = engine.connect()
+    trans = conn.begin()
+    db.bind(conn)
+    try:
+        yield conn
+    finally:
+        trans.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Any]:
+    s = db.new_session()
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def rt(test_config: dict[str, Any], redis_conn: Redis, connection: Connection) -> Iterator[Any]:
+    """The worker runtime wired to the test database and a flushed Redis."""
+    redis_conn.flushdb()
+    runtime._config = dict(test_config)  # noqa: SLF001
+    runtime._redis = redis_conn  # noqa: SLF001
+    runtime.set_channel(None)
+    yield runtime
+    runtime.set_channel(None)
+    redis_conn.flushdb()
+
+
+@pytest.fixture
+def app(rt: Any, test_config: dict[str, Any]) -> Any:
+    from gateway import create_app
+
+    return create_app(test_config, init_runtime=False)
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def run_jobs(rt: Any, redis_conn: Redis) -> Any:
+    """Run a real RQ worker in burst mode until the queues are empty; failed jobs fail the test."""
+
+    def run(*, allow_failures: bool = False) -> int:
+        worker = SimpleWorker(list(QUEUES), connection=redis_conn)
+        worker.work(burst=True, with_scheduler=False)
+        failed = [
+            (q, job_id)
+            for q in QUEUES
+            for job_id in FailedJobRegistry(q, connection=redis_conn).get_job_ids()
+        ]
+        if failed and not allow_failures:
+            from rq.job import Job
+
+            excs = [Job.fetch(j, connection=redis_conn).latest_result() for _, j in failed]
+            raise AssertionError(f"jobs failed: {[e.exc_string if e else None for e in excs]}")
+        return worker.successful_job_count
+
+    return run

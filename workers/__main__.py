@@ -1,0 +1,27 @@
+"""`python -m workers`: an RQ worker with the scheduler on the product's queues."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from rq import SimpleWorker, Worker
+
+from workers import QUEUES, runtime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run a Diem Tua worker.")
+    parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
+    parser.add_argument("--simple", action="store_true", help="no fork per job (faster)")
+    parser.add_argument("--queues", default=",".join(QUEUES))
+    args = parser.parse_args()
+    cfg = runtime.config()
+    logging.basicConfig(level=cfg["LOG_LEVEL"], format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    cls = SimpleWorker if args.simple else Worker
+    worker = cls(args.queues.split(","), connection=runtime.redis())
+    worker.work(with_scheduler=True, burst=args.burst)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""Process-wide wiring shared by web, worker and clock: config, database, Redis, channel."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+
+from models import db
+from workers.connection import connect, resolve_redis_url
+
+log = logging.getLogger(__name__)
+_config: dict[str, Any] | None = None
+_redis: Redis | None = None
+_channel: Any = None
+
+
+def init(config: Mapping[str, Any], *, bind_db: bool = True) -> None:
+    """Configure the database and Redis from a config mapping (see gateway.config)."""
+    global _config, _redis, _channel
+    _config = dict(config)
+    if bind_db:
+        db.configure(_config["DATABASE_URL"])
+    url = resolve_redis_url(_config["REDIS_URL"], _config["VAR_DIR"])
+    _config["REDIS_URL"] = url
+    _redis = connect(url)
+    _channel = None
+
+
+def config() -> dict[str, Any]:
+    if _config is None:
+        from gateway.config import load_config
+
+        init(load_config())
+    assert _config is not None
+    return _config
+
+
+def redis() -> Redis:
+    config()
+    assert _redis is not None
+    return _redis
+
+
+def queue(name: str) -> Queue:
+    return Queue(name, connection=redis())
+
+
+def channel() -> Any:
+    """The configured outbound channel (built once per process)."""
+    global _channel
+    if _channel is None:
+        from gateway.channels import build_channel
+
+        _channel = build_channel(config())
+    return _channel
+
+
+def set_channel(channel: Any) -> None:
+    global _channel
+    _channel = channel
+
+
+def enqueue(
+    queue_name: str, func: str, *args: Any, retry: Retry | None = None, job_id: str | None = None
+) -> bool:
+    """Enqueue by dotted path after commit; False (and a warning) if Redis is unreachable.
+
+    A stored row that could not be enqueued is picked up later by the sweeper.
+    """
+    try:
+        queue(queue_name).enqueue(func, *args, retry=retry, job_id=job_id, failure_ttl=30 * 86400)
+        return True
+    except RedisError as exc:
+        log.warning("enqueue %s failed, left for the sweeper: %s", func, type(exc).__name__)
+        return False
