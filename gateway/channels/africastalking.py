@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 # Some aggregators that copy AT's protocol reject these characters, so avoid them by default.
 DEFAULT_REJECTED_CHARS = "#&%@[]{}\\<"
 DEFAULT_TIMEOUT = (3.05, 9.05)
+ACCEPTED_CODE_NAMES = {100: "Processed", 101: "Sent", 102: "Queued"}
 
 # The SDK's private transport (name-mangled in Service); wrapped below to keep the HTTP status.
 _sdk_post = Service._Service__make_post_request  # type: ignore[attr-defined]
@@ -86,7 +87,7 @@ def parse_cost(value: Any) -> tuple[Decimal | None, str | None]:
 
 
 def classify_status_code(code: int | None) -> SendStatus:
-    """AT's per-recipient statusCode: 100–102 accepted, 5xx worth a retry, anything else permanent."""
+    """AT's per-recipient statusCode: 100–102 accepted, 5xx worth a retry, others permanent."""
     if code is None:
         return SendStatus.FAILED
     if 100 <= code <= 102:
@@ -126,6 +127,9 @@ def result_from_response(body: Any, to: str) -> SendResult:
         code = None
     status = classify_status_code(code)
     provider_status = str(entry.get("status") or "") or None
+    if status is SendStatus.ACCEPTED and code in ACCEPTED_CODE_NAMES:
+        # The send answer says "Success" for accepted; that word means delivered in reports.
+        provider_status = ACCEPTED_CODE_NAMES[code]
     message_id = entry.get("messageId")
     provider_id = str(message_id) if message_id not in (None, "", "None") else None
     cost, currency = parse_cost(entry.get("cost"))
@@ -199,7 +203,9 @@ class AfricasTalkingChannel:
         except (requests.Timeout, requests.ConnectionError) as exc:
             result = SendResult(SendStatus.RETRY, reason=f"{type(exc).__name__}")
         except AfricasTalkingException as exc:
-            result = SendResult(SendStatus.RETRY, reason=f"provider error: {scrub_numbers(str(exc))[:150]}")
+            result = SendResult(
+                SendStatus.RETRY, reason=f"provider error: {scrub_numbers(str(exc))[:150]}"
+            )
         except requests.RequestException as exc:
             result = SendResult(SendStatus.RETRY, reason=f"{type(exc).__name__}")
         else:

@@ -17,7 +17,8 @@ from android_sms_gateway.errors import APIError
 from android_sms_gateway.http import RequestsHttpClient
 
 from gateway.channels.base import (
-    BadInbound,
+    BadWebhookPayload,
+    ChannelConfigError,
     InboundSMS,
     SendResult,
     SendStatus,
@@ -88,6 +89,8 @@ class AndroidChannel:
         accents_allowed: bool = False,
         rejected_chars: str = "",
     ) -> None:
+        if not password:
+            raise ChannelConfigError("android needs ANDROID_GW_PASSWORD (with _USER, or a token)")
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.ttl_seconds = ttl_seconds
@@ -105,7 +108,7 @@ class AndroidChannel:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> AndroidChannel:
-        """Built from ANDROID_GW_URL, ANDROID_GW_USER, ANDROID_GW_PASSWORD, ANDROID_GW_* and SMS_*."""
+        """Built from ANDROID_GW_URL, _USER, _PASSWORD, _TIMEOUT, _TTL_SECONDS, _SIM and SMS_*."""
         ttl = config.get("ANDROID_GW_TTL_SECONDS", 86400)
         sim = config.get("ANDROID_GW_SIM")
         return cls(
@@ -139,7 +142,7 @@ class AndroidChannel:
         except requests.RequestException as exc:
             result = SendResult(SendStatus.RETRY, reason=type(exc).__name__)
         except (KeyError, TypeError, ValueError) as exc:
-            # A 2xx we cannot read may still have been queued; a retry risks a duplicate, not a loss.
+            # A 2xx we cannot read may have been queued: a retry risks a duplicate, not a loss.
             result = SendResult(SendStatus.RETRY, reason=f"unreadable answer: {type(exc).__name__}")
         else:
             result = result_from_state(state)
@@ -215,14 +218,14 @@ def _received(payload: Mapping[str, Any]) -> InboundSMS:
     sender = payload.get("sender") or payload.get("phoneNumber")
     text = payload.get("message")
     if not message_id:
-        raise BadInbound("missing messageId")
+        raise BadWebhookPayload("missing messageId")
     if not sender:
-        raise BadInbound("missing sender")
+        raise BadWebhookPayload("missing sender")
     if text is None:
-        raise BadInbound("missing message")
+        raise BadWebhookPayload("missing message")
     received_at = parse_timestamp(str(payload.get("receivedAt") or ""), naive_tz=VN_TZ)
     if received_at is None:
-        raise BadInbound("missing or bad receivedAt")
+        raise BadWebhookPayload("missing or bad receivedAt")
     # messageId is a 32-bit hash of the message; with the receive time it stays stable across
     # webhook retries and inbox exports, and two different messages cannot share it in practice.
     millis = int(received_at.timestamp() * 1000)
@@ -239,7 +242,7 @@ def _received(payload: Mapping[str, Any]) -> InboundSMS:
 def _status(event: str, payload: Mapping[str, Any]) -> DeliveryReport:
     message_id = payload.get("messageId")
     if not message_id:
-        raise BadInbound("missing messageId")
+        raise BadWebhookPayload("missing messageId")
     status = _STATUS_EVENTS[event]
     reason = payload.get("reason")
     phone = payload.get("phoneNumber")
@@ -252,46 +255,63 @@ def _status(event: str, payload: Mapping[str, Any]) -> DeliveryReport:
     )
 
 
+def _envelope(payload: Mapping[str, Any] | bytes | str, raw: bytes | None) -> Mapping[str, Any]:
+    if raw is not None:
+        try:
+            envelope = json.loads(raw)
+        except ValueError:
+            raise BadWebhookPayload("body is not JSON") from None
+    else:
+        envelope = payload
+    if not isinstance(envelope, Mapping):
+        raise BadWebhookPayload("body is not a JSON object")
+    return envelope
+
+
 def parse_android_event(
-    body: bytes | str,
+    payload: Mapping[str, Any] | bytes | str,
     headers: Mapping[str, Any],
     secret: str | None,
     *,
+    raw_body: bytes | None = None,
     now: float | None = None,
     max_skew: int | None = DEFAULT_MAX_SKEW,
 ) -> InboundSMS | DeliveryReport | None:
     """A gateway webhook: sms:received as InboundSMS, sms:sent/delivered/failed as a
-    DeliveryReport, None for other events. body is the raw request body (it is what is signed)."""
-    raw = body.encode() if isinstance(body, str) else bytes(body)
+    DeliveryReport, None for other events. Pass the raw body (payload or raw_body): it is signed.
+    """
+    if isinstance(payload, (bytes, str)):
+        raw_body = payload.encode() if isinstance(payload, str) else payload
     if secret:
-        verify_android_signature(raw, headers, secret, now=now, max_skew=max_skew)
-    try:
-        envelope = json.loads(raw)
-    except ValueError:
-        raise BadInbound("body is not JSON") from None
-    if not isinstance(envelope, dict):
-        raise BadInbound("body is not a JSON object")
+        if raw_body is None:
+            raise TypeError("verifying the signature needs the raw request body (raw_body=)")
+        verify_android_signature(raw_body, headers, secret, now=now, max_skew=max_skew)
+    # With a raw body, parse what was signed rather than a copy parsed elsewhere.
+    envelope = _envelope(payload, raw_body)
     event = envelope.get("event")
-    payload = envelope.get("payload")
+    body = envelope.get("payload")
     if event == "sms:received" or event in _STATUS_EVENTS:
-        if not isinstance(payload, dict):
-            raise BadInbound("missing payload")
+        if not isinstance(body, Mapping):
+            raise BadWebhookPayload("missing payload")
         if event == "sms:received":
-            return _received(payload)
-        return _status(str(event), payload)
+            return _received(body)
+        return _status(str(event), body)
     return None
 
 
 def parse_android_webhook(
-    body: bytes | str,
+    payload: Mapping[str, Any] | bytes | str,
     headers: Mapping[str, Any],
     secret: str | None,
     *,
+    raw_body: bytes | None = None,
     now: float | None = None,
     max_skew: int | None = DEFAULT_MAX_SKEW,
 ) -> InboundSMS | None:
-    """An sms:received webhook as InboundSMS; None for other events. Raises WebhookRejected
-    (signature) or BadInbound (malformed). body is the raw request body."""
-    event = parse_android_event(body, headers, secret, now=now, max_skew=max_skew)
+    """An sms:received webhook as InboundSMS; None for other events. Raises WebhookRejected:
+    .auth True for signature trouble, False (a BadWebhookPayload, also a BadInbound) if malformed.
+    """
+    event = parse_android_event(
+        payload, headers, secret, raw_body=raw_body, now=now, max_skew=max_skew
+    )
     return event if isinstance(event, InboundSMS) else None
-

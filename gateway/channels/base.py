@@ -61,11 +61,19 @@ class BadInbound(ValueError):
 
 
 class WebhookRejected(Exception):
-    """A callback failed authentication (signature, timestamp); the webhook answers 401."""
+    """A callback refused: auth=True for signature/timestamp failures (answer 403), else 400."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, auth: bool = True) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.auth = auth
+
+
+class BadWebhookPayload(WebhookRejected, BadInbound):
+    """A correctly signed (or unsigned) webhook whose body is malformed; answer 400."""
+
+    def __init__(self, reason: str) -> None:
+        WebhookRejected.__init__(self, reason, auth=False)
 
 
 @dataclass(frozen=True)

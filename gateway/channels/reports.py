@@ -48,6 +48,10 @@ def should_replace(current: str | None, new: str | None) -> bool:
     return status_rank(new) > status_rank(current)
 
 
+class BadReport(BadInbound):
+    """A delivery report missing its id or status; the webhook answers 400."""
+
+
 @dataclass(frozen=True)
 class DeliveryReport:
     """A provider's word on one outbound message, keyed by the provider_id the send returned."""
@@ -72,13 +76,13 @@ class DeliveryReport:
 
 def parse_at_delivery_report(form: Mapping[str, Any]) -> DeliveryReport:
     """Africa's Talking's delivery report callback (id, status, phoneNumber, networkCode,
-    failureReason); raises BadInbound without id or status."""
+    failureReason); raises BadReport (a BadInbound) without id or status."""
     provider_id = str(form.get("id") or "").strip()
     status = str(form.get("status") or "").strip()
     if not provider_id:
-        raise BadInbound("missing id")
+        raise BadReport("missing id")
     if not status:
-        raise BadInbound("missing status")
+        raise BadReport("missing status")
     return DeliveryReport(
         provider_id=provider_id,
         status=status,

@@ -1,0 +1,97 @@
+"""Provider webhooks: incoming SMS (Africa's Talking and the Android gateway), delivery reports.
+
+Each stores first and commits, then answers; work happens in jobs enqueued by id.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, current_app, request
+
+from gateway.auth import webhook
+from gateway.channels.base import BadInbound, InboundSMS, WebhookRejected, from_at_form
+from gateway.channels.reports import DeliveryReport, should_replace
+from models import db
+from models.inbox import store_inbound
+from models.outbox import apply_delivery_report
+from workers import INBOUND, runtime
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhooks", __name__)
+
+PROCESS_INBOUND = "workers.jobs.process_inbound"
+
+
+def accept_inbound(msg: InboundSMS, provider: str) -> tuple[int, bool]:
+    """Store (once) and commit, then enqueue the processing job; shared by every SMS webhook."""
+    with db.session_scope() as s:
+        msg_id, new = store_inbound(
+            s, provider=provider, provider_id=msg.provider_id, sender=msg.sender, text=msg.text,
+            to=msg.to, received_at=msg.received_at, link_id=msg.link_id,
+            network_code=msg.network_code,
+        )
+    if new:
+        runtime.enqueue(INBOUND, PROCESS_INBOUND, msg_id)
+        log.info("inbound stored id=%s provider=%s", msg_id, provider)
+    else:
+        log.info("inbound duplicate id=%s provider=%s ignored", msg_id, provider)
+    return msg_id, new
+
+
+@bp.post("/sms/inbound")
+@webhook
+def sms_inbound() -> Response:
+    try:
+        msg = from_at_form(request.form)
+    except BadInbound as exc:
+        abort(400, description=str(exc))
+    accept_inbound(msg, "africastalking")
+    return Response("OK", mimetype="text/plain")
+
+
+@bp.post("/sms/delivery")
+@webhook
+def sms_delivery() -> Response:
+    from gateway.channels.reports import BadReport, parse_at_delivery_report
+
+    try:
+        report = parse_at_delivery_report(request.form)
+    except BadReport as exc:
+        abort(400, description=str(exc))
+    record_delivery_report(report)
+    return Response("OK", mimetype="text/plain")
+
+
+def record_delivery_report(report: DeliveryReport) -> None:
+    """Apply a delivery report from any channel to its outbound row (idempotent)."""
+    with db.session_scope() as s:
+        known = apply_delivery_report(
+            s, provider_id=report.provider_id, status=report.status,
+            delivered=report.delivered, failed=report.failed,
+            failure_reason=report.failure_reason, should_replace=should_replace,
+        )
+    if not known:
+        log.info("delivery report for an unknown message id")
+
+
+@bp.post("/android/webhook")
+@webhook
+def android_inbound() -> Response:
+    from gateway.channels.android import parse_android_event
+
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        abort(400, description="expected a JSON object")
+    try:
+        event = parse_android_event(
+            payload, request.headers, current_app.config.get("ANDROID_WEBHOOK_SECRET"),
+            raw_body=request.get_data(),
+        )
+    except WebhookRejected as exc:
+        abort(403 if exc.auth else 400, description=str(exc))
+    if isinstance(event, InboundSMS):
+        accept_inbound(event, "android")
+    elif isinstance(event, DeliveryReport):
+        record_delivery_report(event)
+    return Response("OK", mimetype="text/plain")
