@@ -22,7 +22,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, init_runtime: bool
     cfg = load_config()
     cfg.update(overrides or {})
     app.config.update(cfg)
-    logging.basicConfig(level=cfg["LOG_LEVEL"], format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=cfg["LOG_LEVEL"], format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
     if init_runtime:
         runtime.init(cfg)
     else:

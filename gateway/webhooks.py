@@ -27,8 +27,14 @@ def accept_inbound(msg: InboundSMS, provider: str) -> tuple[int, bool]:
     """Store (once) and commit, then enqueue the processing job; shared by every SMS webhook."""
     with db.session_scope() as s:
         msg_id, new = store_inbound(
-            s, provider=provider, provider_id=msg.provider_id, sender=msg.sender, text=msg.text,
-            to=msg.to, received_at=msg.received_at, link_id=msg.link_id,
+            s,
+            provider=provider,
+            provider_id=msg.provider_id,
+            sender=msg.sender,
+            text=msg.text,
+            to=msg.to,
+            received_at=msg.received_at,
+            link_id=msg.link_id,
             network_code=msg.network_code,
         )
     if new:
@@ -67,9 +73,13 @@ def record_delivery_report(report: DeliveryReport) -> None:
     """Apply a delivery report from any channel to its outbound row (idempotent)."""
     with db.session_scope() as s:
         known = apply_delivery_report(
-            s, provider_id=report.provider_id, status=report.status,
-            delivered=report.delivered, failed=report.failed,
-            failure_reason=report.failure_reason, should_replace=should_replace,
+            s,
+            provider_id=report.provider_id,
+            status=report.status,
+            delivered=report.delivered,
+            failed=report.failed,
+            failure_reason=report.failure_reason,
+            should_replace=should_replace,
         )
     if not known:
         log.info("delivery report for an unknown message id")
@@ -85,7 +95,9 @@ def android_inbound() -> Response:
         abort(400, description="expected a JSON object")
     try:
         event = parse_android_event(
-            payload, request.headers, current_app.config.get("ANDROID_WEBHOOK_SECRET"),
+            payload,
+            request.headers,
+            current_app.config.get("ANDROID_WEBHOOK_SECRET"),
             raw_body=request.get_data(),
         )
     except WebhookRejected as exc:

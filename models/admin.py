@@ -17,33 +17,59 @@ from models.records import AuditEntry
 
 
 def ensure_place(
-    session: Session, province_code: str, province_name: str,
-    commune_code: str | None = None, commune_name: str | None = None,
+    session: Session,
+    province_code: str,
+    province_name: str,
+    commune_code: str | None = None,
+    commune_name: str | None = None,
 ) -> None:
     """Create the province (and commune) rows if they are missing."""
     if session.get(Province, province_code) is None:
         session.add(Province(code=province_code, name=province_name))
         session.flush()
     if commune_code and session.get(Commune, commune_code) is None:
-        session.add(Commune(code=commune_code, name=commune_name or commune_code,
-                            province_code=province_code))
+        session.add(
+            Commune(
+                code=commune_code, name=commune_name or commune_code, province_code=province_code
+            )
+        )
         session.flush()
 
 
 def create_club(
-    session: Session, *, code: str, name: str, province_code: str,
-    commune_code: str | None = None, village: str | None = None, meeting_day: int = 21,
-    meeting_place: str | None = None, interest_pct_month: Decimal = Decimal("0"),
-    interest_method: str = "flat", default_term_months: int = 12, backdate_days: int = 62,
-    pin_required: bool = False, fund_opening_vnd: int = 0, language: str = "vi",
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    province_code: str,
+    commune_code: str | None = None,
+    village: str | None = None,
+    meeting_day: int = 21,
+    meeting_place: str | None = None,
+    interest_pct_month: Decimal = Decimal("0"),
+    interest_method: str = "flat",
+    default_term_months: int = 12,
+    backdate_days: int = 62,
+    pin_required: bool = False,
+    fund_opening_vnd: int = 0,
+    language: str = "vi",
     founded_on: date | None = None,
 ) -> Club:
     club = Club(
-        code=code.upper(), name=name, province_code=province_code, commune_code=commune_code,
-        village=village, meeting_day=meeting_day, meeting_place=meeting_place,
-        loan_interest_pct_month=interest_pct_month, loan_interest_method=interest_method,
-        loan_default_term_months=default_term_months, backdate_days=backdate_days,
-        pin_required=pin_required, fund_opening_vnd=fund_opening_vnd, language=language,
+        code=code.upper(),
+        name=name,
+        province_code=province_code,
+        commune_code=commune_code,
+        village=village,
+        meeting_day=meeting_day,
+        meeting_place=meeting_place,
+        loan_interest_pct_month=interest_pct_month,
+        loan_interest_method=interest_method,
+        loan_default_term_months=default_term_months,
+        backdate_days=backdate_days,
+        pin_required=pin_required,
+        fund_opening_vnd=fund_opening_vnd,
+        language=language,
         founded_on=founded_on,
     )
     session.add(club)
@@ -52,15 +78,30 @@ def create_club(
 
 
 def add_member(
-    session: Session, club: Club, *, number: int, full_name: str, phone: str | None = None,
-    birth_year: int | None = None, sex: str | None = None, ethnic_group: str | None = None,
-    roles: Iterable[Role | str] = (), language: str | None = None,
+    session: Session,
+    club: Club,
+    *,
+    number: int,
+    full_name: str,
+    phone: str | None = None,
+    birth_year: int | None = None,
+    sex: str | None = None,
+    ethnic_group: str | None = None,
+    roles: Iterable[Role | str] = (),
+    language: str | None = None,
     joined_on: date | None = None,
 ) -> Member:
     member = Member(
-        club_id=club.id, number=number, full_name=full_name, phone=phone,
-        birth_year=birth_year, sex=sex, ethnic_group=ethnic_group, language=language,
-        joined_on=joined_on, status=MemberStatus.ACTIVE,
+        club_id=club.id,
+        number=number,
+        full_name=full_name,
+        phone=phone,
+        birth_year=birth_year,
+        sex=sex,
+        ethnic_group=ethnic_group,
+        language=language,
+        joined_on=joined_on,
+        status=MemberStatus.ACTIVE,
     )
     member.roles = [MemberRole(role=Role(r).value) for r in roles]
     session.add(member)
@@ -81,10 +122,16 @@ def change_phone(session: Session, member: Member, phone: str, actor_phone: str 
         )
     ):
         hist.valid_to = now
-    session.add(AuditEntry(
-        club_id=member.club_id, actor_phone=actor_phone, action="change_phone", entity="member",
-        entity_id=member.id, detail=f"{member.phone or '-'} -> {phone}",
-    ))
+    session.add(
+        AuditEntry(
+            club_id=member.club_id,
+            actor_phone=actor_phone,
+            action="change_phone",
+            entity="member",
+            entity_id=member.id,
+            detail=f"{member.phone or '-'} -> {phone}",
+        )
+    )
     member.phone = phone
     session.add(MemberPhoneHistory(member_id=member.id, phone=phone, valid_from=now))
     session.flush()
@@ -96,8 +143,14 @@ def set_roles(session: Session, member: Member, roles: Iterable[Role | str]) -> 
 
 
 def add_supervisor(
-    session: Session, *, name: str, phone: str, language: str = "vi",
-    provinces: Iterable[str] = (), communes: Iterable[str] = (), club_ids: Iterable[int] = (),
+    session: Session,
+    *,
+    name: str,
+    phone: str,
+    language: str = "vi",
+    provinces: Iterable[str] = (),
+    communes: Iterable[str] = (),
+    club_ids: Iterable[int] = (),
 ) -> Supervisor:
     sup = Supervisor(name=name, phone=phone, language=language)
     sup.areas = (
@@ -113,18 +166,51 @@ def add_supervisor(
 def supervisor_club_ids(session: Session, supervisor_id: int) -> list[int]:
     """Every club in a supervisor's area (provinces, communes and single clubs together)."""
     areas = select(SupervisorArea).where(SupervisorArea.supervisor_id == supervisor_id).subquery()
-    q = select(Club.id).where(
-        Club.province_code.in_(select(areas.c.province_code).where(areas.c.kind == "province"))
-        | Club.commune_code.in_(select(areas.c.commune_code).where(areas.c.kind == "commune"))
-        | Club.id.in_(select(areas.c.club_id).where(areas.c.kind == "club"))
-    ).order_by(Club.code)
+    q = (
+        select(Club.id)
+        .where(
+            Club.province_code.in_(select(areas.c.province_code).where(areas.c.kind == "province"))
+            | Club.commune_code.in_(select(areas.c.commune_code).where(areas.c.kind == "commune"))
+            | Club.id.in_(select(areas.c.club_id).where(areas.c.kind == "club"))
+        )
+        .order_by(Club.code)
+    )
     return list(session.scalars(q))
 
 
 def members_by_phone(session: Session, phone: str) -> list[Member]:
     """Active members using this phone, across clubs (a shared phone holds several)."""
-    return list(session.scalars(
-        select(Member)
-        .where(Member.phone == phone, Member.status == MemberStatus.ACTIVE)
-        .order_by(Member.club_id, Member.number)
-    ))
+    return list(
+        session.scalars(
+            select(Member)
+            .where(Member.phone == phone, Member.status == MemberStatus.ACTIVE)
+            .order_by(Member.club_id, Member.number)
+        )
+    )
+
+
+def load_places(session: Session) -> tuple[int, int]:
+    """Load the 34 provinces and 3,321 communes (2025 codes) from the vietnam-provinces package."""
+    import json
+
+    from vietnam_provinces import NESTED_DIVISIONS_JSON_PATH
+
+    data = json.loads(NESTED_DIVISIONS_JSON_PATH.read_text(encoding="utf-8"))
+    have_p = set(session.scalars(select(Province.code)))
+    have_c = set(session.scalars(select(Commune.code)))
+    np = nc = 0
+    for prov in data:
+        pcode = f"{prov['code']:02d}"
+        if pcode not in have_p:
+            session.add(Province(code=pcode, name=prov["name"]))
+            np += 1
+    session.flush()
+    for prov in data:
+        pcode = f"{prov['code']:02d}"
+        for ward in prov["wards"]:
+            ccode = f"{ward['code']:05d}"
+            if ccode not in have_c:
+                session.add(Commune(code=ccode, name=ward["name"], province_code=pcode))
+                nc += 1
+    session.flush()
+    return np, nc

@@ -81,7 +81,9 @@ class OutboundKind(StrEnum):
     NOTICE = "notice"
 
 
-EXEMPT_FROM_QUIET_HOURS = frozenset({OutboundKind.REPLY, OutboundKind.ALERT, OutboundKind.CONFIRMATION})
+EXEMPT_FROM_QUIET_HOURS = frozenset(
+    {OutboundKind.REPLY, OutboundKind.ALERT, OutboundKind.CONFIRMATION}
+)
 
 
 class HelpKind(StrEnum):

@@ -7,17 +7,35 @@ from decimal import Decimal
 from models.enums import AlertLevel, BPGrade
 
 _ORDER = [
-    BPGrade.OPTIMAL, BPGrade.NORMAL, BPGrade.HIGH_NORMAL,
-    BPGrade.GRADE_1, BPGrade.GRADE_2, BPGrade.GRADE_3,
+    BPGrade.OPTIMAL,
+    BPGrade.NORMAL,
+    BPGrade.HIGH_NORMAL,
+    BPGrade.GRADE_1,
+    BPGrade.GRADE_2,
+    BPGrade.GRADE_3,
 ]
 
 
 def _band(systolic: int, diastolic: int) -> BPGrade:
     def s_band(s: int) -> int:
-        return 0 if s < 120 else 1 if s < 130 else 2 if s < 140 else 3 if s < 160 else 4 if s < 180 else 5
+        return (
+            0
+            if s < 120
+            else 1
+            if s < 130
+            else 2
+            if s < 140
+            else 3
+            if s < 160
+            else 4
+            if s < 180
+            else 5
+        )
 
     def d_band(d: int) -> int:
-        return 0 if d < 80 else 1 if d < 85 else 2 if d < 90 else 3 if d < 100 else 4 if d < 110 else 5
+        return (
+            0 if d < 80 else 1 if d < 85 else 2 if d < 90 else 3 if d < 100 else 4 if d < 110 else 5
+        )
 
     return _ORDER[max(s_band(systolic), d_band(diastolic))]
 

@@ -15,16 +15,32 @@ from models.messages import InboundMessage
 
 
 def store_inbound(
-    session: Session, *, provider: str, provider_id: str, sender: str, text: str,
-    to: str | None = None, received_at: datetime | None = None, channel: str = "sms",
-    link_id: str | None = None, network_code: str | None = None,
+    session: Session,
+    *,
+    provider: str,
+    provider_id: str,
+    sender: str,
+    text: str,
+    to: str | None = None,
+    received_at: datetime | None = None,
+    channel: str = "sms",
+    link_id: str | None = None,
+    network_code: str | None = None,
 ) -> tuple[int, bool]:
     """Insert the message unless (provider, provider_id) is known; returns (id, newly stored)."""
     now = utcnow()
     values = dict(
-        provider=provider, provider_id=provider_id, channel=channel, sender=sender, to=to,
-        text=text, link_id=link_id, network_code=network_code, received_at=received_at or now,
-        stored_at=now, status=InboundStatus.RECEIVED,
+        provider=provider,
+        provider_id=provider_id,
+        channel=channel,
+        sender=sender,
+        to=to,
+        text=text,
+        link_id=link_id,
+        network_code=network_code,
+        received_at=received_at or now,
+        stored_at=now,
+        status=InboundStatus.RECEIVED,
     )
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert

@@ -151,7 +151,12 @@ def loan_state(schedule: list[Instalment], paid: int, today: date) -> LoanState:
         next_due_on = next(i.due_on for i in schedule if i.due_on < today)
         next_due_amount = overdue_amount
     return LoanState(
-        total, paid, max(total - paid, 0), overdue_count, overdue_amount, next_due_on,
+        total,
+        paid,
+        max(total - paid, 0),
+        overdue_count,
+        overdue_amount,
+        next_due_on,
         next_due_amount,
     )
 
@@ -189,8 +194,12 @@ def apply_repayment(
     if amount > balance:
         raise RepaymentRefused("over_balance", amount=amount, balance=balance)
     rep = Repayment(
-        loan=loan, club_id=loan.club_id, member_id=member_id, amount_vnd=amount,
-        paid_on=paid_on, report_id=report_id,
+        loan=loan,
+        club_id=loan.club_id,
+        member_id=member_id,
+        amount_vnd=amount,
+        paid_on=paid_on,
+        report_id=report_id,
     )
     session.add(rep)
     session.flush()

@@ -14,18 +14,33 @@ from menus.clock import utcnow
 from models.enums import OutboundKind, OutboundStatus
 from models.messages import OutboundMessage
 
+
 def queue_message(
-    session: Session, *, to: str, text: str, kind: OutboundKind, language: str = "vi",
-    club_id: int | None = None, inbound_id: int | None = None, dedupe_key: str | None = None,
+    session: Session,
+    *,
+    to: str,
+    text: str,
+    kind: OutboundKind,
+    language: str = "vi",
+    club_id: int | None = None,
+    inbound_id: int | None = None,
+    dedupe_key: str | None = None,
 ) -> int | None:
     """Add an outbound row; returns its id, or None if the dedupe key was already used.
 
     The caller enqueues the send after its transaction commits (see workers.sending).
     """
     values: dict[str, Any] = dict(
-        to=to, text=text, kind=kind.value, language=language, club_id=club_id,
-        inbound_id=inbound_id, dedupe_key=dedupe_key, status=OutboundStatus.QUEUED.value,
-        created_at=utcnow(), attempts=0,
+        to=to,
+        text=text,
+        kind=kind.value,
+        language=language,
+        club_id=club_id,
+        inbound_id=inbound_id,
+        dedupe_key=dedupe_key,
+        status=OutboundStatus.QUEUED.value,
+        created_at=utcnow(),
+        attempts=0,
     )
     if dedupe_key is None:
         row = OutboundMessage(**values)
@@ -44,8 +59,14 @@ def queue_message(
 
 
 def apply_delivery_report(
-    session: Session, *, provider_id: str, status: str, delivered: bool, failed: bool,
-    failure_reason: str | None, should_replace: Callable[[str | None, str], bool],
+    session: Session,
+    *,
+    provider_id: str,
+    status: str,
+    delivered: bool,
+    failed: bool,
+    failure_reason: str | None,
+    should_replace: Callable[[str | None, str], bool],
 ) -> bool:
     """Update the row a delivery report names; False if no row has that provider id.
 

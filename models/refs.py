@@ -20,10 +20,12 @@ def issue_ref(session: Session, club_id: int, attempts: int = 20) -> str:
     """A reference not yet used in the club (the unique constraint backs this check)."""
     for _ in range(attempts):
         ref = random_ref()
-        taken = session.scalar(select(Report.id).where(Report.club_id == club_id, Report.ref == ref))
+        taken = session.scalar(
+            select(Report.id).where(Report.club_id == club_id, Report.ref == ref)
+        )
         if taken is None:
             return ref
-    raise RuntimeError("no free reference after %d attempts" % attempts)
+    raise RuntimeError(f"no free reference after {attempts} attempts")
 
 
 def normalize_ref(text: str) -> str | None:

@@ -17,7 +17,9 @@ def main() -> None:
     parser.add_argument("--queues", default=",".join(QUEUES))
     args = parser.parse_args()
     cfg = runtime.config()
-    logging.basicConfig(level=cfg["LOG_LEVEL"], format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=cfg["LOG_LEVEL"], format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
     cls = SimpleWorker if args.simple else Worker
     worker = cls(args.queues.split(","), connection=runtime.redis())
     worker.work(with_scheduler=True, burst=args.burst)

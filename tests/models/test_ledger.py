@@ -26,11 +26,18 @@ def _member(session, number=12):
     return club, next(m for m in club.members if m.number == number)
 
 
-def _loan(session, club, member, principal=5_000_000, term=10, on=date(2026, 1, 21),
-          pct=Decimal("0")):
-    loan = Loan(club_id=club.id, member_id=member.id, principal_vnd=principal,
-                interest_pct_month=pct, interest_method="flat", term_months=term,
-                disbursed_on=on)
+def _loan(
+    session, club, member, principal=5_000_000, term=10, on=date(2026, 1, 21), pct=Decimal("0")
+):
+    loan = Loan(
+        club_id=club.id,
+        member_id=member.id,
+        principal_vnd=principal,
+        interest_pct_month=pct,
+        interest_method="flat",
+        term_months=term,
+        disbursed_on=on,
+    )
     session.add(loan)
     session.flush()
     return loan

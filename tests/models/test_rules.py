@@ -46,9 +46,13 @@ def test_bp_grade_follows_domain_table(sys_, dia, grade):
 @pytest.mark.parametrize(
     ("sys_", "dia", "level"),
     [
-        (180, 90, AlertLevel.RED), (150, 110, AlertLevel.RED), (85, 55, AlertLevel.RED),
-        (160, 90, AlertLevel.AMBER), (150, 100, AlertLevel.AMBER),
-        (159, 99, AlertLevel.NONE), (90, 60, AlertLevel.NONE),
+        (180, 90, AlertLevel.RED),
+        (150, 110, AlertLevel.RED),
+        (85, 55, AlertLevel.RED),
+        (160, 90, AlertLevel.AMBER),
+        (150, 100, AlertLevel.AMBER),
+        (159, 99, AlertLevel.NONE),
+        (90, 60, AlertLevel.NONE),
     ],
 )
 def test_bp_alert_levels(sys_, dia, level):

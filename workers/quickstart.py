@@ -1,0 +1,119 @@
+"""`./run`: web + worker + clock on the embedded defaults, with the demo club loaded.
+
+Starts the embedded Redis once and hands its socket to every process, migrates, seeds the demo,
+then supervises the three processes until Ctrl-C (or, with --check, until /healthz answers ok).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from gateway.config import ROOT, load_config
+from workers.connection import resolve_redis_url, stop_embedded
+
+
+def _wait_healthy(url: str, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - our own localhost
+                body = json.loads(resp.read())
+                if body.get("status") == "ok":
+                    return body
+                last = body
+        except Exception as exc:  # noqa: BLE001 - not up yet
+            last = exc
+        time.sleep(0.5)
+    raise SystemExit(f"web did not become healthy: {last}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="start everything, wait for /healthz ok, print it, stop",
+    )
+    parser.add_argument("--no-demo", action="store_true", help="do not load the demo clubs")
+    args = parser.parse_args()
+
+    cfg = load_config()
+    Path(cfg["VAR_DIR"]).mkdir(parents=True, exist_ok=True)
+    redis_url = resolve_redis_url(cfg["REDIS_URL"], cfg["VAR_DIR"])
+    env = dict(
+        os.environ,
+        REDIS_URL=redis_url,
+        DATABASE_URL=cfg["DATABASE_URL"],
+        VAR_DIR=cfg["VAR_DIR"],
+        PYTHONUNBUFFERED="1",
+    )
+    py = sys.executable
+    print(f"database: {cfg['DATABASE_URL'].split('@')[-1]}")
+    subprocess.run([py, "-m", "workers.cli", "migrate"], env=env, check=True, cwd=ROOT)
+    if not args.no_demo:
+        subprocess.run([py, "-m", "workers.cli", "seed-demo"], env=env, check=True, cwd=ROOT)
+
+    gunicorn = str(Path(py).parent / "gunicorn")
+    procs = {
+        "web": subprocess.Popen(
+            [
+                gunicorn,
+                "--workers",
+                "2",
+                "--bind",
+                f"{args.host}:{args.port}",
+                "--access-logfile",
+                "-",
+                "gateway.wsgi:app",
+            ],
+            env=env,
+            cwd=ROOT,
+        ),
+        "worker": subprocess.Popen([py, "-m", "workers"], env=env, cwd=ROOT),
+        "clock": subprocess.Popen([py, "-m", "workers.clock"], env=env, cwd=ROOT),
+    }
+
+    def shutdown(*_: object) -> None:
+        for p in procs.values():
+            if p.poll() is None:
+                p.terminate()
+        for p in procs.values():
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        stop_embedded()
+
+    signal.signal(signal.SIGTERM, lambda *_: (shutdown(), sys.exit(0)))
+    base = f"http://{args.host}:{args.port}"
+    try:
+        health = _wait_healthy(f"{base}/healthz")
+        print(f"healthz: {json.dumps(health)}")
+        print(f"\n  Phone simulator: {base}/simulator\n  Health:          {base}/healthz\n")
+        if args.check:
+            return
+        print("Ctrl-C stops web, worker and clock.")
+        while True:
+            for name, p in procs.items():
+                if p.poll() is not None:
+                    raise SystemExit(f"{name} exited with {p.returncode}")
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        shutdown()
+
+
+if __name__ == "__main__":
+    main()
