@@ -36,6 +36,27 @@ def _wait_healthy(url: str, timeout: float = 60) -> dict:
     raise SystemExit(f"web did not become healthy: {last}")
 
 
+def _wait_processes(
+    procs: dict[str, subprocess.Popen], redis_url: str, timeout: float = 30
+) -> None:
+    """Wait until the worker has registered with Redis; fail if any process died."""
+    from rq import Worker
+
+    from workers.connection import connect
+
+    conn = connect(redis_url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        dead = [name for name, p in procs.items() if p.poll() is not None]
+        if dead:
+            raise SystemExit(f"{', '.join(dead)} exited early")
+        if Worker.count(connection=conn) >= 1:
+            print(f"processes: {', '.join(procs)} running")
+            return
+        time.sleep(0.5)
+    raise SystemExit("the worker did not register with Redis")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
@@ -100,6 +121,7 @@ def main() -> None:
     try:
         health = _wait_healthy(f"{base}/healthz")
         print(f"healthz: {json.dumps(health)}")
+        _wait_processes(procs, redis_url)
         print(f"\n  Phone simulator: {base}/simulator\n  Health:          {base}/healthz\n")
         if args.check:
             return

@@ -1,0 +1,38 @@
+"""GET /healthz and the well-formed answers providers always get."""
+
+from __future__ import annotations
+
+
+def test_healthz_reports_database_and_redis(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["status"] == "ok" and body["database"] == "ok" and body["redis"] == "ok"
+    assert set(body["queues"]) == {"inbound", "outbound", "default"}
+
+
+def test_healthz_degraded_when_redis_is_gone(client, rt, monkeypatch):
+    from redis import Redis
+
+    monkeypatch.setattr(rt, "_redis", Redis(host="127.0.0.1", port=1, socket_timeout=0.2))
+    resp = client.get("/healthz")
+    assert resp.status_code == 503
+    assert resp.get_json()["redis"].startswith("error")
+
+
+def test_unknown_path_is_a_plain_404(client):
+    resp = client.get("/nope")
+    assert resp.status_code == 404 and resp.mimetype == "text/plain"
+
+
+def test_token_required_when_configured(client, app):
+    app.config["WEBHOOK_TOKEN"] = "s3cret"
+    form = {"from": "+84912000001", "text": "HD", "id": "t-1"}
+    assert client.post("/sms/inbound", data=form).status_code == 403
+    assert client.post("/sms/inbound?token=wrong", data=form).status_code == 403
+    assert client.post("/sms/inbound?token=s3cret", data=form).status_code == 200
+
+
+def test_inbound_missing_fields_is_400_with_reason(client):
+    resp = client.post("/sms/inbound", data={"text": "HD"})
+    assert resp.status_code == 400 and b"missing from" in resp.data
