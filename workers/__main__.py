@@ -13,14 +13,19 @@ from workers import QUEUES, runtime
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run a Diem Tua worker.")
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
-    parser.add_argument("--simple", action="store_true", help="no fork per job (faster)")
+    parser.add_argument(
+        "--fork",
+        action="store_true",
+        help="fork a process per job (RQ's default Worker): more isolation, about 4x slower",
+    )
     parser.add_argument("--queues", default=",".join(QUEUES))
     args = parser.parse_args()
     cfg = runtime.config()
     logging.basicConfig(
         level=cfg["LOG_LEVEL"], format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
-    cls = SimpleWorker if args.simple else Worker
+    # Jobs are plain functions opening their own sessions, so no fork is needed per job.
+    cls = Worker if args.fork else SimpleWorker
     worker = cls(args.queues.split(","), connection=runtime.redis())
     worker.work(with_scheduler=True, burst=args.burst)
 
