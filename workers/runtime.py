@@ -73,7 +73,11 @@ def enqueue(
     A stored row that could not be enqueued is picked up later by the sweeper.
     """
     try:
-        queue(queue_name).enqueue(func, *args, retry=retry, job_id=job_id, failure_ttl=30 * 86400)
+        # The description is what RQ logs at INFO: the function only, never its arguments
+        # (a USSD form carries a phone number and perhaps a blood-pressure value).
+        queue(queue_name).enqueue(
+            func, *args, retry=retry, job_id=job_id, failure_ttl=30 * 86400, description=func
+        )
         return True
     except RedisError as exc:
         log.warning("enqueue %s failed, left for the sweeper: %s", func, type(exc).__name__)
