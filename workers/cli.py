@@ -231,6 +231,20 @@ def seed_demo_cmd() -> None:
         click.echo(f"  {who:20} {phone}")
 
 
+@cli.command("export-report")
+@click.option("--month", required=True, help="YYYY-MM")
+@click.option("--province", help="2-digit province code (default: every club)")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def export_report_cmd(month: str, province: str | None, out: Path) -> None:
+    """The month's figures per club as an Excel workbook."""
+    from models.export import export_month
+
+    _session_ready()
+    with db.session_scope() as s:
+        rows = export_month(s, month, out, province)
+    click.echo(f"{rows} clubs written to {out}")
+
+
 @cli.command()
 def queues() -> None:
     """Queue lengths and failed jobs."""

@@ -77,3 +77,26 @@ def test_queues_and_requeue(rt):
     res = CliRunner().invoke(cli, ["queues"])
     assert res.exit_code == 0 and "inbound" in res.output
     assert "requeued 0" in CliRunner().invoke(cli, ["requeue-failed"]).output
+
+
+def test_export_report_workbook(session, rt, tmp_path):
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    from models.demo import seed_demo
+
+    seed_demo(session, date(2026, 11, 28))
+    session.commit()
+    out = tmp_path / "bc.xlsx"
+    res = CliRunner().invoke(
+        cli, ["export-report", "--month", "2026-10", "--province", "52", "--out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0][:2] == ("Mã CLB", "Tên CLB")
+    by_code = {r[0]: r for r in rows[1:]}
+    assert set(by_code) == {"GL01", "GL02"}
+    gl01, gl02 = by_code["GL01"], by_code["GL02"]
+    assert gl01[4] == "có" and gl02[4] == "không"  # the demo's second club stays silent
+    assert gl01[6] == 1 and gl01[8] > 30  # met once in October, most members present
