@@ -54,6 +54,6 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "DAILY_CAP_PER_RECIPIENT": _int(e.get("DAILY_CAP_PER_RECIPIENT"), 10),
         "USSD_SERVICE_CODE": e.get("USSD_SERVICE_CODE", "*384*123#"),
         "USSD_SESSION_TTL": _int(e.get("USSD_SESSION_TTL"), 600),
-        "SIMULATOR": _bool(e.get("SIMULATOR"), True),
+        "SIMULATOR": _bool(e.get("SIMULATOR"), False),  # ./run turns it on
         "LOG_LEVEL": e.get("LOG_LEVEL", "INFO"),
     }

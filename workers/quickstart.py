@@ -79,6 +79,7 @@ def main() -> None:
         VAR_DIR=cfg["VAR_DIR"],
         PYTHONUNBUFFERED="1",
     )
+    env.setdefault("SIMULATOR", "true")  # the quick start is the demo: show the phone simulator
     py = sys.executable
     print(f"database: {cfg['DATABASE_URL'].split('@')[-1]}")
     subprocess.run([py, "-m", "workers.cli", "migrate"], env=env, check=True, cwd=ROOT)
@@ -124,6 +125,8 @@ def main() -> None:
         _wait_processes(procs, redis_url)
         print(f"\n  Phone simulator: {base}/simulator\n  Health:          {base}/healthz\n")
         if args.check:
+            with urllib.request.urlopen(f"{base}/simulator", timeout=5) as resp:  # noqa: S310
+                print(f"simulator: {resp.status}")
             return
         print("Ctrl-C stops web, worker and clock.")
         while True:
