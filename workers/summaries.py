@@ -1,0 +1,306 @@
+"""Scheduled summaries and reminders: weekly to supervisors, monthly to club chairs, instalment
+and meeting reminders to members, nudges to secretaries of clubs silent after their meeting.
+
+Each job claims its period with a JobRun row in the same transaction as its outbound rows, so a
+second run for the same period sends nothing; every row also carries a per-recipient dedupe key.
+Each takes an optional ISO date `today` (tests, replays); by default today in Vietnam.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, timedelta
+
+from sqlalchemy import extract, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from menus.clock import utcnow, vn_today
+from menus.i18n import resolve_language
+from menus.summaries import (
+    render_area,
+    render_bc,
+    render_instalment_reminder,
+    render_meeting_reminder,
+    render_nudge,
+)
+from models import db
+from models.clubs import Club, Member, MemberRole, Supervisor
+from models.enums import MemberStatus, OutboundKind, Role
+from models.ledger import Loan, Repayment, add_months
+from models.messages import JobRun
+from models.outbox import queue_message
+from models.records import Meeting
+from models.stats import (
+    ClubFilter,
+    area_summaries,
+    clubs_month_summaries,
+    instalment_number_on,
+    instalment_owing,
+    loan_overdue,
+    meets_on,
+    previous_month,
+    reported_club_ids,
+    rolling_month,
+    vn_midnight,
+)
+from workers.sending import enqueue_sends
+
+log = logging.getLogger(__name__)
+
+INSTALMENT_NOTICE_DAYS = 3
+NUDGE_AFTER_DAYS = 3
+# A meeting recorded this many days before its scheduled day still counts as that meeting.
+EARLY_MEETING_DAYS = 7
+REPORT_ROLES: tuple[Role, ...] = (Role.CHAIR, Role.VICE_CHAIR, Role.SECRETARY)
+NUDGE_ROLES: tuple[Role, ...] = (Role.SECRETARY, Role.CHAIR)
+
+Recipient = tuple[int, str, str | None]  # member id, phone, language
+
+
+def _day(today: str | None) -> date:
+    return date.fromisoformat(today) if today else vn_today()
+
+
+def _claim(s: Session, key: str) -> bool:
+    """Insert the period's JobRun row; False when an earlier run already holds it."""
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(JobRun)
+        .values(key=key, started_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(JobRun.key)
+    )
+    return s.execute(stmt).scalar() is not None
+
+
+def _run(key: str, build: Callable[[Session], list[int]]) -> int:
+    """Claim the period, queue its messages in the same transaction, then enqueue the sends."""
+    with db.session_scope() as s:
+        if not _claim(s, key):
+            log.info("job %s: period already done", key)
+            return 0
+        ids = build(s)
+        s.execute(
+            update(JobRun)
+            .where(JobRun.key == key)
+            .values(finished_at=utcnow(), detail=f"queued={len(ids)}")
+        )
+    enqueue_sends(ids)
+    log.info("job %s: %d messages queued", key, len(ids))
+    return len(ids)
+
+
+def _board_recipients(
+    s: Session, club_ids: Iterable[int] | None, roles: Sequence[Role]
+) -> dict[int, Recipient]:
+    """Per club, the first active member with a phone in roles order (then by card number)."""
+    clubs = ClubFilter(s, club_ids)
+    if clubs.empty:
+        return {}
+    rank = {r.value: i for i, r in enumerate(roles)}
+    rows = s.execute(
+        select(Member.club_id, MemberRole.role, Member.number, Member.id, Member.phone,
+               Member.language)
+        .join(MemberRole, MemberRole.member_id == Member.id)
+        .where(clubs(Member.club_id), MemberRole.role.in_(list(rank)),
+               Member.status == MemberStatus.ACTIVE.value, Member.phone.is_not(None))
+    )
+    best: dict[int, tuple[int, int, Recipient]] = {}
+    for club_id, role, number, member_id, phone, language in rows:
+        key = (rank[role], number)
+        if club_id not in best or key < best[club_id][:2]:
+            best[club_id] = (*key, (member_id, phone, language))
+    return {club_id: v[2] for club_id, v in best.items()}
+
+
+def weekly_supervisor_summaries(today: str | None = None) -> int:
+    """Monday: each active supervisor gets their area's last month (rolling, up to yesterday)."""
+    day = _day(today)
+    year, week, _ = day.isocalendar()
+    period = f"{year}-W{week:02d}"
+    start, end = rolling_month(day - timedelta(days=1))
+
+    def build(s: Session) -> list[int]:
+        sups = s.execute(
+            select(Supervisor.id, Supervisor.phone, Supervisor.language)
+            .where(Supervisor.active)
+        ).all()
+        areas = area_summaries(s, start, end, [sup.id for sup in sups])
+        ids: list[int] = []
+        for sup_id, phone, language in sups:
+            area = areas[sup_id]
+            if not area.club_count:
+                continue
+            lang = resolve_language(language)
+            out = queue_message(
+                s, to=phone, text=render_area(area, lang), kind=OutboundKind.SUMMARY,
+                language=lang, dedupe_key=f"sum.weekly:{period}:sup{sup_id}",
+            )
+            if out is not None:
+                ids.append(out)
+        return ids
+
+    return _run(f"sum.weekly:{period}", build)
+
+
+def monthly_club_reports(today: str | None = None) -> int:
+    """On the 1st: each club's previous month to its chair (else vice-chair, else secretary)."""
+    day = _day(today)
+    start, end = previous_month(day)
+    period = f"{start:%Y-%m}"
+
+    def build(s: Session) -> list[int]:
+        existed = set(s.scalars(select(Club.id).where(Club.created_at < vn_midnight(end))))
+        recipients = _board_recipients(s, None, REPORT_ROLES)
+        summaries = clubs_month_summaries(s, None, start, end)
+        ids: list[int] = []
+        for club_id in sorted(existed & recipients.keys() & summaries.keys()):
+            summary = summaries[club_id]
+            _, phone, member_lang = recipients[club_id]
+            lang = resolve_language(member_lang or summary.language)
+            out = queue_message(
+                s, to=phone, text=render_bc(summary, lang), kind=OutboundKind.SUMMARY,
+                language=lang, club_id=club_id,
+                dedupe_key=f"sum.monthly:{period}:club{club_id}",
+            )
+            if out is not None:
+                ids.append(out)
+        return ids
+
+    return _run(f"sum.monthly:{period}", build)
+
+
+def instalment_reminders(today: str | None = None) -> int:
+    """An instalment falling due in three days, not yet covered: an SMS to the member's phone."""
+    day = _day(today)
+    due = day + timedelta(days=INSTALMENT_NOTICE_DAYS)
+
+    def build(s: Session) -> list[int]:
+        # Only loans disbursed on the due day of the month (or later, when the month is short)
+        # can have an instalment on that day; the schedule itself is checked in Python.
+        dom = extract("day", Loan.disbursed_on)
+        last = calendar.monthrange(due.year, due.month)[1]
+        same_day = dom >= due.day if due.day == last else dom == due.day
+        paid = (
+            select(func.coalesce(func.sum(Repayment.amount_vnd), 0))
+            .where(Repayment.loan_id == Loan.id, Repayment.voided_at.is_(None))
+            .scalar_subquery()
+        )
+        rows = s.execute(
+            select(Loan.id, Loan.club_id, Loan.principal_vnd, Loan.interest_pct_month,
+                   Loan.interest_method, Loan.term_months, Loan.disbursed_on, paid,
+                   Member.number, Member.full_name, Member.phone, Member.language,
+                   Club.code, Club.language)
+            .join(Member, Member.id == Loan.member_id)
+            .join(Club, Club.id == Loan.club_id)
+            .where(Loan.voided_at.is_(None), Loan.disbursed_on < due,
+                   Loan.disbursed_on >= add_months(due, -120), same_day,
+                   Member.phone.is_not(None), Member.status == MemberStatus.ACTIVE.value)
+            .order_by(Loan.id)
+        ).all()
+        ids: list[int] = []
+        for (loan_id, club_id, principal, pct, method, term, disbursed_on, paid_vnd, number,
+             name, phone, member_lang, code, club_lang) in rows:
+            k = instalment_number_on(disbursed_on, term, due)
+            if k is None:
+                continue
+            owing = instalment_owing(principal, pct, method, term, k, int(paid_vnd))
+            if owing <= 0:
+                continue
+            _, overdue = loan_overdue(principal, pct, method, term, disbursed_on,
+                                      int(paid_vnd), day)
+            lang = resolve_language(member_lang or club_lang)
+            text = render_instalment_reminder(
+                lang, name=name, number=number, club_code=code, due_on=due, amount=owing,
+                overdue=overdue, today=day,
+            )
+            out = queue_message(
+                s, to=phone, text=text, kind=OutboundKind.REMINDER, language=lang,
+                club_id=club_id, dedupe_key=f"remind.instalment:{loan_id}:{due.isoformat()}",
+            )
+            if out is not None:
+                ids.append(out)
+        return ids
+
+    return _run(f"remind.instalment:{day.isoformat()}", build)
+
+
+def meeting_reminders(today: str | None = None) -> int:
+    """The day before a club's meeting: members who asked for it, one SMS per phone."""
+    day = _day(today)
+    meeting = day + timedelta(days=1)
+
+    def build(s: Session) -> list[int]:
+        rows = s.execute(
+            select(Club.id, Club.code, Club.meeting_place, Club.language, Member.id,
+                   Member.phone, Member.language)
+            .join(Member, Member.club_id == Club.id)
+            .where(meets_on(meeting), Member.wants_meeting_reminder,
+                   Member.status == MemberStatus.ACTIVE.value, Member.phone.is_not(None))
+            .order_by(Club.id, Member.number)
+        ).all()
+        seen: set[tuple[int, str]] = set()
+        ids: list[int] = []
+        for club_id, code, place, club_lang, member_id, phone, member_lang in rows:
+            if (club_id, phone) in seen:  # a phone shared by several members
+                continue
+            seen.add((club_id, phone))
+            lang = resolve_language(member_lang or club_lang)
+            text = render_meeting_reminder(
+                lang, club_code=code, meeting_on=meeting, place=place, today=day
+            )
+            out = queue_message(
+                s, to=phone, text=text, kind=OutboundKind.REMINDER, language=lang,
+                club_id=club_id,
+                dedupe_key=f"remind.meeting:{club_id}:{meeting.isoformat()}:m{member_id}",
+            )
+            if out is not None:
+                ids.append(out)
+        return ids
+
+    return _run(f"remind.meeting:{day.isoformat()}", build)
+
+
+def silent_club_nudges(today: str | None = None) -> int:
+    """Three days after a club's meeting day with nothing sent since: an SMS to its secretary."""
+    day = _day(today)
+    meeting = day - timedelta(days=NUDGE_AFTER_DAYS)
+
+    def build(s: Session) -> list[int]:
+        clubs = s.execute(
+            select(Club.id, Club.code, Club.language)
+            .where(meets_on(meeting), Club.created_at < vn_midnight(meeting))
+        ).all()
+        candidates = [c.id for c in clubs]
+        if not candidates:
+            return []
+        heard = reported_club_ids(s, candidates, meeting, day)
+        in_scope = ClubFilter(s, candidates)
+        heard |= set(s.scalars(
+            select(Meeting.club_id).where(
+                in_scope(Meeting.club_id), Meeting.voided_at.is_(None),
+                Meeting.held_on.between(meeting - timedelta(days=EARLY_MEETING_DAYS), day),
+            )
+        ))
+        silent = [c for c in clubs if c.id not in heard]
+        recipients = _board_recipients(s, [c.id for c in silent], NUDGE_ROLES)
+        ids: list[int] = []
+        for club_id, code, club_lang in silent:
+            if club_id not in recipients:
+                continue
+            member_id, phone, member_lang = recipients[club_id]
+            lang = resolve_language(member_lang or club_lang)
+            out = queue_message(
+                s, to=phone, text=render_nudge(lang, club_code=code, meeting_on=meeting, today=day),
+                kind=OutboundKind.REMINDER, language=lang, club_id=club_id,
+                dedupe_key=f"remind.nudge:{club_id}:{meeting.isoformat()}",
+            )
+            if out is not None:
+                ids.append(out)
+        return ids
+
+    return _run(f"remind.nudge:{day.isoformat()}", build)
