@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from menus.clock import utcnow
 from models.enums import OutboundKind, OutboundStatus
 from models.messages import OutboundMessage
+
+CHUNK = 500
 
 
 def queue_message(
@@ -56,6 +58,52 @@ def queue_message(
         .returning(OutboundMessage.id)
     )
     return session.execute(stmt).scalar()
+
+
+def queue_messages(session: Session, messages: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Many outbound rows in a few statements (the scheduled jobs); known dedupe keys are skipped.
+
+    Each message is a mapping with to, text, kind and optionally language, club_id, dedupe_key.
+    Plain INSERTs are cached by SQLAlchemy where ON CONFLICT is not, so a month's 20,000 club
+    reports cost seconds; the period claim (JobRun) keeps two runs from racing here.
+    """
+    keys = [m["dedupe_key"] for m in messages if m.get("dedupe_key")]
+    taken: set[str] = set()
+    for i in range(0, len(keys), CHUNK):
+        taken.update(
+            session.scalars(
+                select(OutboundMessage.dedupe_key).where(
+                    OutboundMessage.dedupe_key.in_(keys[i : i + CHUNK])
+                )
+            )
+        )
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for m in messages:
+        key = m.get("dedupe_key")
+        if key is not None:
+            if key in taken:
+                continue
+            taken.add(key)
+        rows.append(
+            {
+                "to": m["to"],
+                "text": m["text"],
+                "kind": OutboundKind(m["kind"]).value,
+                "language": m.get("language") or "vi",
+                "club_id": m.get("club_id"),
+                "inbound_id": m.get("inbound_id"),
+                "dedupe_key": key,
+                "status": OutboundStatus.QUEUED.value,
+                "created_at": now,
+                "attempts": 0,
+            }
+        )
+    table = OutboundMessage.__table__
+    ids: list[int] = []
+    for i in range(0, len(rows), CHUNK):
+        ids.extend(session.scalars(insert(table).returning(table.c.id), rows[i : i + CHUNK]))
+    return ids
 
 
 def apply_delivery_report(

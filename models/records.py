@@ -31,7 +31,11 @@ class Report(Base):
     """One accepted report and its short reference (unique within the club)."""
 
     __tablename__ = "reports"
-    __table_args__ = (UniqueConstraint("club_id", "ref"),)
+    __table_args__ = (
+        UniqueConstraint("club_id", "ref"),
+        # A club's latest report (silent-club checks, summaries).
+        Index("ix_reports_club_created", "club_id", "created_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     club_id: Mapped[int] = mapped_column(ForeignKey("clubs.id"), index=True)
     ref: Mapped[str] = mapped_column(String(4))

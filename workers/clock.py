@@ -18,7 +18,9 @@ def build_scheduler() -> CronScheduler:
     for e in ENTRIES:
         module, _, name = e.func.rpartition(".")
         func = getattr(importlib.import_module(module), name)
-        sched.register(func, e.queue, cron=e.cron, interval=e.interval, name=e.func)
+        sched.register(
+            func, e.queue, cron=e.cron, interval=e.interval, name=e.func, job_timeout=e.timeout
+        )
     return sched
 
 

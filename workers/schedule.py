@@ -16,14 +16,15 @@ class Entry:
     cron: str | None = None
     interval: int | None = None
     queue: str = DEFAULT
+    timeout: int = 600  # seconds before RQ stops the job (national runs take minutes)
 
 
 ENTRIES: list[Entry] = [
     # Stored-but-unqueued inbound rows, held outbound rows whose time has come.
-    Entry("workers.jobs.sweep", interval=60),
+    Entry("workers.jobs.sweep", interval=60, timeout=120),
     # Summaries and reminders (workers.summaries), all after the 21:00-07:00 quiet hours.
     Entry("workers.summaries.weekly_supervisor_summaries", cron="30 7 * * 1"),  # Monday
-    Entry("workers.summaries.monthly_club_reports", cron="0 8 1 * *"),  # the 1st
+    Entry("workers.summaries.monthly_club_reports", cron="0 8 1 * *", timeout=1800),  # the 1st
     Entry("workers.summaries.instalment_reminders", cron="0 8 * * *"),
     Entry("workers.summaries.meeting_reminders", cron="10 8 * * *"),
     Entry("workers.summaries.silent_club_nudges", cron="0 9 * * *"),

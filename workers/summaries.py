@@ -12,6 +12,7 @@ import calendar
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import extract, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -32,7 +33,7 @@ from models.clubs import Club, Member, MemberRole, Supervisor
 from models.enums import MemberStatus, OutboundKind, Role
 from models.ledger import Loan, Repayment, add_months
 from models.messages import JobRun
-from models.outbox import queue_message
+from models.outbox import queue_messages
 from models.records import Meeting
 from models.stats import (
     ClubFilter,
@@ -103,11 +104,16 @@ def _board_recipients(
         return {}
     rank = {r.value: i for i, r in enumerate(roles)}
     rows = s.execute(
-        select(Member.club_id, MemberRole.role, Member.number, Member.id, Member.phone,
-               Member.language)
+        select(
+            Member.club_id, MemberRole.role, Member.number, Member.id, Member.phone, Member.language
+        )
         .join(MemberRole, MemberRole.member_id == Member.id)
-        .where(clubs(Member.club_id), MemberRole.role.in_(list(rank)),
-               Member.status == MemberStatus.ACTIVE.value, Member.phone.is_not(None))
+        .where(
+            clubs(Member.club_id),
+            MemberRole.role.in_(list(rank)),
+            Member.status == MemberStatus.ACTIVE.value,
+            Member.phone.is_not(None),
+        )
     )
     best: dict[int, tuple[int, int, Recipient]] = {}
     for club_id, role, number, member_id, phone, language in rows:
@@ -126,23 +132,25 @@ def weekly_supervisor_summaries(today: str | None = None) -> int:
 
     def build(s: Session) -> list[int]:
         sups = s.execute(
-            select(Supervisor.id, Supervisor.phone, Supervisor.language)
-            .where(Supervisor.active)
+            select(Supervisor.id, Supervisor.phone, Supervisor.language).where(Supervisor.active)
         ).all()
         areas = area_summaries(s, start, end, [sup.id for sup in sups])
-        ids: list[int] = []
+        outgoing: list[dict[str, Any]] = []
         for sup_id, phone, language in sups:
             area = areas[sup_id]
             if not area.club_count:
                 continue
             lang = resolve_language(language)
-            out = queue_message(
-                s, to=phone, text=render_area(area, lang), kind=OutboundKind.SUMMARY,
-                language=lang, dedupe_key=f"sum.weekly:{period}:sup{sup_id}",
+            outgoing.append(
+                dict(
+                    to=phone,
+                    text=render_area(area, lang),
+                    kind=OutboundKind.SUMMARY,
+                    language=lang,
+                    dedupe_key=f"sum.weekly:{period}:sup{sup_id}",
+                )
             )
-            if out is not None:
-                ids.append(out)
-        return ids
+        return queue_messages(s, outgoing)
 
     return _run(f"sum.weekly:{period}", build)
 
@@ -157,19 +165,22 @@ def monthly_club_reports(today: str | None = None) -> int:
         existed = set(s.scalars(select(Club.id).where(Club.created_at < vn_midnight(end))))
         recipients = _board_recipients(s, None, REPORT_ROLES)
         summaries = clubs_month_summaries(s, None, start, end)
-        ids: list[int] = []
+        outgoing: list[dict[str, Any]] = []
         for club_id in sorted(existed & recipients.keys() & summaries.keys()):
             summary = summaries[club_id]
             _, phone, member_lang = recipients[club_id]
             lang = resolve_language(member_lang or summary.language)
-            out = queue_message(
-                s, to=phone, text=render_bc(summary, lang), kind=OutboundKind.SUMMARY,
-                language=lang, club_id=club_id,
-                dedupe_key=f"sum.monthly:{period}:club{club_id}",
+            outgoing.append(
+                dict(
+                    to=phone,
+                    text=render_bc(summary, lang),
+                    kind=OutboundKind.SUMMARY,
+                    language=lang,
+                    club_id=club_id,
+                    dedupe_key=f"sum.monthly:{period}:club{club_id}",
+                )
             )
-            if out is not None:
-                ids.append(out)
-        return ids
+        return queue_messages(s, outgoing)
 
     return _run(f"sum.monthly:{period}", build)
 
@@ -191,40 +202,82 @@ def instalment_reminders(today: str | None = None) -> int:
             .scalar_subquery()
         )
         rows = s.execute(
-            select(Loan.id, Loan.club_id, Loan.principal_vnd, Loan.interest_pct_month,
-                   Loan.interest_method, Loan.term_months, Loan.disbursed_on, paid,
-                   Member.number, Member.full_name, Member.phone, Member.language,
-                   Club.code, Club.language)
+            select(
+                Loan.id,
+                Loan.club_id,
+                Loan.principal_vnd,
+                Loan.interest_pct_month,
+                Loan.interest_method,
+                Loan.term_months,
+                Loan.disbursed_on,
+                paid,
+                Member.number,
+                Member.full_name,
+                Member.phone,
+                Member.language,
+                Club.code,
+                Club.language,
+            )
             .join(Member, Member.id == Loan.member_id)
             .join(Club, Club.id == Loan.club_id)
-            .where(Loan.voided_at.is_(None), Loan.disbursed_on < due,
-                   Loan.disbursed_on >= add_months(due, -120), same_day,
-                   Member.phone.is_not(None), Member.status == MemberStatus.ACTIVE.value)
+            .where(
+                Loan.voided_at.is_(None),
+                Loan.disbursed_on < due,
+                Loan.disbursed_on >= add_months(due, -120),
+                same_day,
+                Member.phone.is_not(None),
+                Member.status == MemberStatus.ACTIVE.value,
+            )
             .order_by(Loan.id)
         ).all()
-        ids: list[int] = []
-        for (loan_id, club_id, principal, pct, method, term, disbursed_on, paid_vnd, number,
-             name, phone, member_lang, code, club_lang) in rows:
+        outgoing: list[dict[str, Any]] = []
+        for (
+            loan_id,
+            club_id,
+            principal,
+            pct,
+            method,
+            term,
+            disbursed_on,
+            paid_vnd,
+            number,
+            name,
+            phone,
+            member_lang,
+            code,
+            club_lang,
+        ) in rows:
             k = instalment_number_on(disbursed_on, term, due)
             if k is None:
                 continue
             owing = instalment_owing(principal, pct, method, term, k, int(paid_vnd))
             if owing <= 0:
                 continue
-            _, overdue = loan_overdue(principal, pct, method, term, disbursed_on,
-                                      int(paid_vnd), day)
+            _, overdue = loan_overdue(
+                principal, pct, method, term, disbursed_on, int(paid_vnd), day
+            )
             lang = resolve_language(member_lang or club_lang)
             text = render_instalment_reminder(
-                lang, name=name, number=number, club_code=code, due_on=due, amount=owing,
-                overdue=overdue, today=day,
+                lang,
+                name=name,
+                number=number,
+                club_code=code,
+                due_on=due,
+                amount=owing,
+                overdue=overdue,
+                today=day,
             )
-            out = queue_message(
-                s, to=phone, text=text, kind=OutboundKind.REMINDER, language=lang,
-                club_id=club_id, dedupe_key=f"remind.instalment:{loan_id}:{due.isoformat()}",
+            outgoing.append(
+                dict(
+                    to=phone,
+                    text=text,
+                    kind=OutboundKind.REMINDER,
+                    language=lang,
+                    club_id=club_id,
+                    dedupe_key=f"remind.instalment:{loan_id}:{due.isoformat()}",
+                )
             )
-            if out is not None:
-                ids.append(out)
-        return ids
+        return queue_messages(s, outgoing)
 
     return _run(f"remind.instalment:{day.isoformat()}", build)
 
@@ -236,15 +289,26 @@ def meeting_reminders(today: str | None = None) -> int:
 
     def build(s: Session) -> list[int]:
         rows = s.execute(
-            select(Club.id, Club.code, Club.meeting_place, Club.language, Member.id,
-                   Member.phone, Member.language)
+            select(
+                Club.id,
+                Club.code,
+                Club.meeting_place,
+                Club.language,
+                Member.id,
+                Member.phone,
+                Member.language,
+            )
             .join(Member, Member.club_id == Club.id)
-            .where(meets_on(meeting), Member.wants_meeting_reminder,
-                   Member.status == MemberStatus.ACTIVE.value, Member.phone.is_not(None))
+            .where(
+                meets_on(meeting),
+                Member.wants_meeting_reminder,
+                Member.status == MemberStatus.ACTIVE.value,
+                Member.phone.is_not(None),
+            )
             .order_by(Club.id, Member.number)
         ).all()
         seen: set[tuple[int, str]] = set()
-        ids: list[int] = []
+        outgoing: list[dict[str, Any]] = []
         for club_id, code, place, club_lang, member_id, phone, member_lang in rows:
             if (club_id, phone) in seen:  # a phone shared by several members
                 continue
@@ -253,14 +317,17 @@ def meeting_reminders(today: str | None = None) -> int:
             text = render_meeting_reminder(
                 lang, club_code=code, meeting_on=meeting, place=place, today=day
             )
-            out = queue_message(
-                s, to=phone, text=text, kind=OutboundKind.REMINDER, language=lang,
-                club_id=club_id,
-                dedupe_key=f"remind.meeting:{club_id}:{meeting.isoformat()}:m{member_id}",
+            outgoing.append(
+                dict(
+                    to=phone,
+                    text=text,
+                    kind=OutboundKind.REMINDER,
+                    language=lang,
+                    club_id=club_id,
+                    dedupe_key=f"remind.meeting:{club_id}:{meeting.isoformat()}:m{member_id}",
+                )
             )
-            if out is not None:
-                ids.append(out)
-        return ids
+        return queue_messages(s, outgoing)
 
     return _run(f"remind.meeting:{day.isoformat()}", build)
 
@@ -272,35 +339,42 @@ def silent_club_nudges(today: str | None = None) -> int:
 
     def build(s: Session) -> list[int]:
         clubs = s.execute(
-            select(Club.id, Club.code, Club.language)
-            .where(meets_on(meeting), Club.created_at < vn_midnight(meeting))
+            select(Club.id, Club.code, Club.language).where(
+                meets_on(meeting), Club.created_at < vn_midnight(meeting)
+            )
         ).all()
         candidates = [c.id for c in clubs]
         if not candidates:
             return []
         heard = reported_club_ids(s, candidates, meeting, day)
         in_scope = ClubFilter(s, candidates)
-        heard |= set(s.scalars(
-            select(Meeting.club_id).where(
-                in_scope(Meeting.club_id), Meeting.voided_at.is_(None),
-                Meeting.held_on.between(meeting - timedelta(days=EARLY_MEETING_DAYS), day),
+        heard |= set(
+            s.scalars(
+                select(Meeting.club_id).where(
+                    in_scope(Meeting.club_id),
+                    Meeting.voided_at.is_(None),
+                    Meeting.held_on.between(meeting - timedelta(days=EARLY_MEETING_DAYS), day),
+                )
             )
-        ))
+        )
         silent = [c for c in clubs if c.id not in heard]
         recipients = _board_recipients(s, [c.id for c in silent], NUDGE_ROLES)
-        ids: list[int] = []
+        outgoing: list[dict[str, Any]] = []
         for club_id, code, club_lang in silent:
             if club_id not in recipients:
                 continue
             member_id, phone, member_lang = recipients[club_id]
             lang = resolve_language(member_lang or club_lang)
-            out = queue_message(
-                s, to=phone, text=render_nudge(lang, club_code=code, meeting_on=meeting, today=day),
-                kind=OutboundKind.REMINDER, language=lang, club_id=club_id,
-                dedupe_key=f"remind.nudge:{club_id}:{meeting.isoformat()}",
+            outgoing.append(
+                dict(
+                    to=phone,
+                    text=render_nudge(lang, club_code=code, meeting_on=meeting, today=day),
+                    kind=OutboundKind.REMINDER,
+                    language=lang,
+                    club_id=club_id,
+                    dedupe_key=f"remind.nudge:{club_id}:{meeting.isoformat()}",
+                )
             )
-            if out is not None:
-                ids.append(out)
-        return ids
+        return queue_messages(s, outgoing)
 
     return _run(f"remind.nudge:{day.isoformat()}", build)

@@ -96,7 +96,7 @@ def test_summaries_take_the_same_queries_for_3_and_30_clubs(session: Session) ->
 
 
 def test_jobs_take_the_same_queries_for_3_and_30_clubs(session: Session, rt) -> None:
-    """One INSERT per message; every other statement is constant in the number of clubs."""
+    """Every statement, the batched INSERTs included, is constant in the number of clubs."""
 
     def run(n: int, commune: str, year: int, month: int) -> tuple[int, int, int]:
         _clubs(session, n, commune)
@@ -111,6 +111,6 @@ def test_jobs_take_the_same_queries_for_3_and_30_clubs(session: Session, rt) -> 
         with counting(session) as nudges:
             nudged = jobs.silent_club_nudges(f"{year}-{month:02d}-24")  # all silent that month
         assert reports == nudged > 0
-        return len(weekly), len(monthly) - reports, len(nudges) - nudged
+        return len(weekly), len(monthly), len(nudges)
 
     assert run(3, "10003", 2026, 12) == run(30, "10004", 2027, 1)
