@@ -7,10 +7,12 @@ leaves nothing behind while the others in the same SMS are kept.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -94,6 +96,14 @@ class Refused(Exception):
         self.params = params
 
 
+class RefusedEach(Exception):
+    """Every item of a list command (TRA pairs, HA readings, CN weights) refused."""
+
+    def __init__(self, refusals: list[Refused]) -> None:
+        super().__init__(", ".join(r.why for r in refusals))
+        self.refusals = refusals
+
+
 @dataclass
 class Outcome:
     """One command's result: a fragment for the OK line, a full answer, or an error."""
@@ -102,6 +112,7 @@ class Outcome:
     fragment: str | None = None
     answer: str | None = None
     error: str | None = None
+    refused: list[Refused] = field(default_factory=list)  # items of the command not recorded
 
 
 @dataclass
@@ -208,9 +219,10 @@ def handle_inbound(
         return [_reply(ctx, problem)]
     if ctx.club is not None:
         msg.club_id = ctx.club.id
-    outcomes = [_run(ctx, item) for item in parsed.items]
-    if not outcomes:
-        return [_reply(ctx, ctx.tr("reply.nothing")), *ctx.outbound]
+    outcomes = [o for item in parsed.items for o in _run(ctx, item)]
+    if not outcomes:  # only a courtesy ("cam on"): answering it would start a loop
+        msg.note = "courtesy, no reply"
+        return ctx.outbound
     if ctx.report is not None:
         ctx.report.summary = "; ".join(ctx.summary)[:2000]
     return [_reply(ctx, _assemble(ctx, outcomes)), *ctx.outbound]
@@ -303,23 +315,51 @@ def _choose_club(ctx: Ctx, members: list[Member], parsed: grammar.ParsedSMS) -> 
 # Running one command
 
 
-def _run(ctx: Ctx, item: grammar.Command | grammar.ParseError) -> Outcome:
+def _run(ctx: Ctx, item: grammar.Command | grammar.ParseError) -> list[Outcome]:
+    """The command's outcome, then one error per item of it that was refused."""
     if isinstance(item, grammar.ParseError):
-        return Outcome(item.keyword or "?", error=grammar.render_error(item, ctx.lang))
-    kw = item.keyword
+        return [Outcome(item.keyword or "?", error=grammar.render_error(item, ctx.lang))]
+    before = (ctx.report, len(ctx.outbound), len(ctx.summary))
     try:
         _authorise(ctx, item)
         with ctx.s.begin_nested():
-            return HANDLERS[kw](ctx, item)
-    except Refused as exc:
-        why = ctx.tr(f"reply.why.{exc.why}", **exc.params)
-        return Outcome(kw, error=ctx.tr("reply.err_prefix", what=_what(item), why=why))
+            outcome = HANDLERS[item.keyword](ctx, item)
+    except (Refused, RefusedEach) as exc:
+        # The savepoint is gone, and with it a report or alert made inside it.
+        ctx.report = before[0]
+        del ctx.outbound[before[1] :], ctx.summary[before[2] :]
+        refusals = exc.refusals if isinstance(exc, RefusedEach) else [exc]
+        return [_refusal(ctx, item, r) for r in refusals]
+    return [outcome, *(_refusal(ctx, item, r) for r in outcome.refused)]
 
 
-def _what(cmd: grammar.Command) -> str:
-    """The command as the error line names it: "TRA 12", "HA 40", "DD"."""
-    member = getattr(cmd.args, "member", None)
-    return f"{cmd.keyword} {member}" if member else cmd.keyword
+def _refusal(ctx: Ctx, cmd: grammar.Command, exc: Refused) -> Outcome:
+    """The error line for a refusal, naming the member it was about: "Loi: HA 40 - ..."."""
+    member = exc.params.get("member", getattr(cmd.args, "member", None))
+    keyword = ctx.tr(f"sms.kw.{cmd.keyword.lower()}")  # "PAY" in English
+    what = f"{keyword} {member}" if member else keyword
+    why = ctx.tr(f"reply.why.{exc.why}", **exc.params)
+    return Outcome(cmd.keyword, error=ctx.tr("reply.err_prefix", what=what, why=why))
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _each(ctx: Ctx, items: Iterable[T], record: Callable[[T], R]) -> tuple[list[R], list[Refused]]:
+    """Record the items one by one, each in a savepoint: a refused one leaves the others stored
+    ("TRA 12 200k, 15 99tr" keeps the first pair). Raises when none could be recorded."""
+    done: list[R] = []
+    refused: list[Refused] = []
+    for item in items:
+        try:
+            with ctx.s.begin_nested():
+                done.append(record(item))
+        except Refused as exc:
+            refused.append(exc)
+    if not done:
+        raise RefusedEach(refused)
+    return done, refused
 
 
 def _authorise(ctx: Ctx, cmd: grammar.Command) -> None:
@@ -378,7 +418,8 @@ def _own_member(ctx: Ctx, number: int | None, keyword: str) -> Member | Refused 
     if len(ctx.mine) == 1:
         return ctx.mine[0]
     choices = ", ".join(f"{m.number} {m.first_name}" for m in ctx.mine)
-    return ctx.tr("reply.shared_phone_who", choices=choices, kw=keyword, example=ctx.mine[0].number)
+    kw = ctx.tr(f"sms.kw.{keyword.lower()}")  # "DEBT" in English
+    return ctx.tr("reply.shared_phone_who", choices=choices, kw=kw, example=ctx.mine[0].number)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -461,18 +502,20 @@ def _vay(ctx: Ctx, cmd: grammar.Command) -> Outcome:
 def _tra(ctx: Ctx, cmd: grammar.Command) -> Outcome:
     on = _date(ctx, cmd)
     report = ctx.get_report()
-    done: list[tuple[int, int, int]] = []
-    for number, amount in ((p.member, p.amount) for p in cmd.args.payments):
-        m = _member(ctx, number)
+
+    def pay(p: grammar.Payment) -> tuple[int, int, int]:
+        m = _member(ctx, p.member)
         try:
-            _, loan = apply_repayment(ctx.s, m.id, amount, on, report.id)
+            _, loan = apply_repayment(ctx.s, m.id, p.amount, on, report.id)
         except RepaymentRefused as exc:
-            params = {"member": number, "amount": ctx.money(amount)}
+            params = {"member": p.member, "amount": ctx.money(p.amount)}
             if "balance" in exc.params:
                 params["balance"] = ctx.money(int(exc.params["balance"]))  # type: ignore[arg-type]
             raise Refused(exc.code, **params) from None
         ctx.s.refresh(loan)
-        done.append((number, amount, loan.balance_vnd()))
+        return p.member, p.amount, loan.balance_vnd()
+
+    done, refused = _each(ctx, cmd.args.payments, pay)
     if len(done) == 1:
         number, amount, balance = done[0]
         frag = ctx.tr(
@@ -486,19 +529,19 @@ def _tra(ctx: Ctx, cmd: grammar.Command) -> Outcome:
             "reply.frag.tra_many", count=len(done), amount=ctx.money(sum(a for _, a, _ in done))
         )
     ctx.summary.append(frag)
-    return Outcome("TRA", fragment=frag)
+    return Outcome("TRA", fragment=frag, refused=refused)
 
 
 def _ha(ctx: Ctx, cmd: grammar.Command) -> Outcome:
     assert ctx.club is not None
     on = _date(ctx, cmd)
     report = ctx.get_report()
-    saved: list[tuple[Member, HealthReading]] = []
-    for r in cmd.args.readings:
+
+    def save(r: grammar.Reading) -> tuple[Member, HealthReading]:
         if r.member is None:
             own = _own_member(ctx, None, "HA")
-            if isinstance(own, str):
-                raise Refused("no_own_member")
+            if isinstance(own, str):  # a shared phone: whose reading is it?
+                raise Refused("no_own_member", members=", ".join(str(x.number) for x in ctx.mine))
             m = own
         else:
             m = _member(ctx, r.member)
@@ -518,8 +561,10 @@ def _ha(ctx: Ctx, cmd: grammar.Command) -> Outcome:
             report_id=report.id,
         )
         ctx.s.add(reading)
-        saved.append((m, reading))
-    ctx.s.flush()
+        ctx.s.flush()
+        return m, reading
+
+    saved, refused = _each(ctx, cmd.args.readings, save)
     for m, reading in saved:
         if reading.alert == AlertLevel.RED:
             _red_alert(ctx, m, reading)
@@ -537,7 +582,7 @@ def _ha(ctx: Ctx, cmd: grammar.Command) -> Outcome:
         if alerts:
             frag += ctx.tr("reply.frag.alerts_mark", count=alerts)
     ctx.summary.append(frag)
-    return Outcome("HA", fragment=frag)
+    return Outcome("HA", fragment=frag, refused=refused)
 
 
 def _red_alert(ctx: Ctx, member: Member, reading: HealthReading) -> None:
@@ -552,7 +597,8 @@ def _red_alert(ctx: Ctx, member: Member, reading: HealthReading) -> None:
         )
     ).all()
     reporter = ctx.reporter
-    for r in {x.phone: x for x in recipients}.values():
+    # The sender already has the reading in the reply ("CANH BAO").
+    for r in {x.phone: x for x in recipients if x.phone != ctx.phone}.values():
         assert r.phone is not None
         lang = resolve_language(r.language or ctx.club.language)
         text = t(
@@ -584,22 +630,28 @@ def _cn(ctx: Ctx, cmd: grammar.Command) -> Outcome:
     assert ctx.club is not None
     on = _date(ctx, cmd)
     report = ctx.get_report()
-    done = []
-    for number, kg in ((w.member, w.kg) for w in cmd.args.weights):
-        m = _member(ctx, number)
+
+    def weigh(w: grammar.Weight) -> tuple[int, Decimal]:
+        m = _member(ctx, w.member)
         ctx.s.add(
             HealthReading(
-                club_id=ctx.club.id, member_id=m.id, taken_on=on, weight_kg=kg, report_id=report.id
+                club_id=ctx.club.id,
+                member_id=m.id,
+                taken_on=on,
+                weight_kg=w.kg,
+                report_id=report.id,
             )
         )
-        done.append((number, kg))
-    ctx.s.flush()
+        ctx.s.flush()
+        return w.member, w.kg
+
+    done, refused = _each(ctx, cmd.args.weights, weigh)
     if len(done) == 1:
         frag = ctx.tr("reply.frag.cn_one", member=done[0][0], kg=_kg(done[0][1]))
     else:
         frag = ctx.tr("reply.frag.cn_many", count=len(done))
     ctx.summary.append(frag)
-    return Outcome("CN", fragment=frag)
+    return Outcome("CN", fragment=frag, refused=refused)
 
 
 def _kg(kg: Decimal) -> str:
@@ -720,6 +772,10 @@ def _local(e164: str) -> str:
 RECORD_TABLES = (Loan, HealthReading, HomeVisit, Activity, FundContribution, HelpRequest)
 
 
+# A TV fragment of a report's summary ("TV61 Ro Cham", "MEMBER #61 ..."), unlike "TRA TV12 ...".
+_TV_FRAGMENT = re.compile(r"(?:TV\d+|MEMBER #\d+) ")
+
+
 def _huy(ctx: Ctx, cmd: grammar.Command) -> Outcome:
     from models.ledger import Repayment
 
@@ -765,7 +821,7 @@ def _huy(ctx: Ctx, cmd: grammar.Command) -> Outcome:
     )
     ctx.s.flush()
     text = ctx.tr("reply.done.huy", ref=ref, summary=report.summary[:80] or "-")
-    if "TV" in report.summary or "MEMBER" in report.summary:
+    if any(_TV_FRAGMENT.match(frag) for frag in report.summary.split("; ")):
         text += ctx.tr("reply.done.huy_tv_note")
     return Outcome("HUY", answer=text)
 
@@ -875,10 +931,14 @@ def _nho(ctx: Ctx, cmd: grammar.Command) -> Outcome:
     return Outcome("NHO", answer=ctx.tr("reply.done.nho", ref=report.ref))
 
 
+_ILL_WORDS = frozenset({"om", "benh", "ill", "sick", "dau", "sot"})
+
+
 def help_kind(note: str | None) -> HelpKind:
-    """What a help request is about, from the first words people write (USSD sends the word)."""
+    """What a help request is about, from the words people write ("chan dau", "ba ngoai om");
+    USSD sends the word itself."""
     words = fold(note or "")
-    if words.startswith(("om", "benh", "ill", "sick", "dau")):
+    if _ILL_WORDS.intersection(re.findall(r"[a-z]+", words)):
         return HelpKind.ILL
     if any(w in words for w in ("viec nha", "don nha", "nau", "giat", "housework")):
         return HelpKind.HOUSEWORK
@@ -887,7 +947,6 @@ def help_kind(note: str | None) -> HelpKind:
 
 def _bc(ctx: Ctx, cmd: grammar.Command) -> Outcome:
     from menus.summaries import render_area, render_bc
-
     from models import stats
 
     if cmd.args.club_code and (ctx.club is None or ctx.club.code != cmd.args.club_code.upper()):

@@ -1,0 +1,348 @@
+"""Inbound SMS: accepted per second by the webhook, recorded per second by one worker.
+
+    .venv/bin/python -m bench.sms_bench [--seconds 8] [--connections 16] [--messages 600]
+
+1. Webhook: POST /sms/inbound (parse, store and commit, enqueue) beside a bare Flask endpoint
+   answering "OK" to the same request, each under gunicorn (2 sync workers) on 127.0.0.1, loaded
+   by wrk (or Python threads when wrk is missing) in the same run; every request has a new id.
+2. Worker: N realistic messages from the demo club's phones (repayments, readings with red
+   alerts, attendance, visits, fund, queries, a stranger), stored and enqueued up front, then
+   recorded by one RQ worker: SimpleWorker, then the forking Worker on N/4. A no-op job gives
+   each worker class's bare rate in the same run.
+
+PostgreSQL + Redis from TEST_DATABASE_URL / TEST_REDIS_URL when set (the database is dropped and
+migrated), else SQLite + the embedded Redis. Not a test: figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response
+from rq import Queue, SimpleWorker, Worker
+
+from gateway.config import ROOT
+
+SECRETARY, HEALTH = "+84905000003", "+84905000005"  # models.demo.PHONES
+WEBHOOK_TEXTS = ["TRA 12 200k", "HA 12 150/95 M80", "DD vang 3 7 9", "Trả 12 450k, 15 1tr5"]
+
+bare_app = Flask(__name__)
+
+
+@bare_app.post("/sms/inbound")
+def bare() -> Response:
+    """The baseline: the same request, answered without storing or enqueueing."""
+    return Response("OK", mimetype="text/plain")
+
+
+@bare_app.get("/healthz")
+def bare_health() -> Response:
+    return Response("ok", mimetype="text/plain")
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. The webhook under gunicorn
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Gunicorn:
+    """gunicorn with 2 sync workers on 127.0.0.1, in its own process group."""
+
+    def __init__(self, target: str, env: dict[str, str]) -> None:
+        self.port = _free_port()
+        self.proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2",
+             "--worker-class", "sync", "--bind", f"127.0.0.1:{self.port}",
+             "--log-level", "warning", target],
+            cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"gunicorn {target} exited early")
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2)  # noqa: S310
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"gunicorn {target} did not answer")
+
+    def stop(self) -> None:
+        """SIGTERM to the group, then wait until every worker is gone (they finish requests
+        still queued on the socket after the load ends)."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+
+
+LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+local texts = {%(texts)s}
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function init(args)
+  n = 0
+end
+function request()
+  n = n + 1
+  local body = "from=%%2B84905000003&to=8085&networkCode=45204&date=2026-11-21+02%%3A00%%3A00"
+    .. "&id=%(run)s-" .. tid .. "-" .. n .. "&text=" .. texts[n %% #texts + 1]
+  return wrk.format(nil, "/sms/inbound", nil, body)
+end
+"""
+
+
+def load_wrk(port: int, seconds: int, connections: int, run: str) -> tuple[float, int]:
+    """(requests/s, errors) from wrk with 2 threads."""
+    texts = ", ".join(f'"{urllib.parse.quote(t)}"' for t in WEBHOOK_TEXTS)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(LUA % {"texts": texts, "run": run})
+        script = fh.name
+    try:
+        out = subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", script,
+             f"http://127.0.0.1:{port}/sms/inbound"],
+            capture_output=True, text=True, check=True, timeout=seconds + 30,
+        ).stdout  # fmt: skip
+    finally:
+        os.unlink(script)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(bad[1]) if bad else 0) + (sum(map(int, sock.groups())) if sock else 0)
+    return rps, errors
+
+
+def load_threads(port: int, seconds: int, connections: int, run: str) -> tuple[float, int]:
+    """The fallback: one thread per connection posting until the time is up."""
+    done, errors, lock = [0], [0], threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker(tid: int) -> None:
+        n = ok = bad = 0
+        while time.monotonic() < stop:
+            n += 1
+            form = {"from": SECRETARY, "to": "8085", "id": f"{run}-{tid}-{n}",
+                    "text": WEBHOOK_TEXTS[n % len(WEBHOOK_TEXTS)]}  # fmt: skip
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{port}/sms/inbound",
+                data=urllib.parse.urlencode(form).encode(), method="POST",
+            )  # fmt: skip
+            try:
+                with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+                    resp.read()
+                ok += 1
+            except OSError:
+                bad += 1
+        with lock:
+            done[0] += ok
+            errors[0] += bad
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return done[0] / seconds, errors[0]
+
+
+def bench_webhook(cfg: dict[str, Any], seconds: int, connections: int) -> None:
+    from models import db
+    from models.messages import InboundMessage
+    from workers import INBOUND, runtime
+
+    load = load_wrk if shutil.which("wrk") else load_threads
+    env = {"DATABASE_URL": cfg["DATABASE_URL"], "REDIS_URL": cfg["REDIS_URL"],
+           "VAR_DIR": cfg["VAR_DIR"], "LOG_LEVEL": "WARNING", "SIMULATOR": "0",
+           "WEBHOOK_TOKEN": "", "PYTHONPATH": str(ROOT)}  # fmt: skip
+    rates: dict[str, tuple[float, int]] = {}
+    for name, target in (("bare", "bench.sms_bench:bare_app"), ("webhook", "gateway.wsgi:app")):
+        server = Gunicorn(target, env)
+        try:
+            load(server.port, 2, connections, f"warm-{name}")
+            rates[name] = load(server.port, seconds, connections, name)
+        finally:
+            server.stop()
+    with db.session_scope() as s:
+        stored = s.query(InboundMessage).count()
+    queued = runtime.queue(INBOUND).count  # every stored message enqueued once, warm-up included
+    print(f"\n1. webhook, gunicorn 2 sync workers, {connections} connections, {seconds}s each, "
+          f"load by {'wrk' if load is load_wrk else 'python threads'}")  # fmt: skip
+    print(f"   {'':30} {'req/s':>8} {'errors':>7}")
+    for name, (rps, errors) in rates.items():
+        print(f"   {name:30} {rps:8.0f} {errors:7d}")
+    ratio = rates["webhook"][0] / rates["bare"][0]
+    print(f"   webhook / bare: {ratio:.0%}   ({stored} messages stored, {queued} jobs queued)")
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. One worker recording a preloaded queue
+
+
+def noop() -> None:
+    """RQ's own cost per job, for each worker class's bare rate."""
+
+
+def realistic(n: int, phones: dict[int, str], seed: int = 7) -> list[tuple[str, str]]:
+    """(sender, text) pairs as a meeting day brings them, numbers varied like real ones;
+    phones: the members' own phones by member number."""
+    rng = random.Random(seed)
+    own = sorted(phones.items())
+    out: list[tuple[str, str]] = []
+    for _ in range(n):
+        m = rng.randint(12, 60)
+        kind = rng.random()
+        if kind < 0.30:
+            amount = rng.choice(["100k", "200k", "450k", "1tr", "1tr5", "300.000d", "500"])
+            out.append((SECRETARY, f"TRA {m} {amount}, {rng.randint(12, 60)} {amount}"))
+        elif kind < 0.55:
+            sys_, dia = rng.randint(100, 195), rng.randint(60, 115)
+            who = rng.choice([SECRETARY, HEALTH])
+            out.append((who, f"HA {m} {max(sys_, dia + 10)}/{dia} M{rng.randint(55, 100)}"))
+        elif kind < 0.62:
+            out.append((SECRETARY, f"DD vang {rng.randint(2, 30)} {rng.randint(31, 60)}"))
+        elif kind < 0.70:
+            out.append((SECRETARY, f"THAM {m} don nha, do HA {rng.randint(110, 170)}/85"))
+        elif kind < 0.76:
+            out.append((SECRETARY, f"GOP {m} {rng.randint(1, 9)}00k quy thang"))
+        elif kind < 0.80:
+            out.append((SECRETARY, f"MANG {rng.randint(1, 8)} {rng.randint(5, 60)} sinh hoat"))
+        elif kind < 0.92:
+            number, phone = rng.choice(own)
+            out.append((phone, rng.choice(["NO", "SK", "LICH", "QUY", f"NO {number}"])))
+        elif kind < 0.96:
+            phone = rng.choice(own)[1]
+            out.append((phone, f"ha {rng.randint(120, 160)}/{rng.randint(70, 95)}"))
+        else:
+            out.append((f"+8498{rng.randint(1000000, 9999999)}", "alo ai day"))
+    return out
+
+
+def preload(messages: list[tuple[str, str]], tag: str) -> None:
+    from models import db
+    from models.inbox import store_inbound
+    from workers import INBOUND, runtime
+
+    with db.session_scope() as s:
+        ids = [
+            store_inbound(s, provider="bench", provider_id=f"{tag}-{i}", sender=who, text=text)[0]
+            for i, (who, text) in enumerate(messages)
+        ]
+    q = runtime.queue(INBOUND)
+    q.enqueue_many(
+        [Queue.prepare_data("workers.jobs.process_inbound", args=(i,), failure_ttl=3600)
+         for i in ids]
+    )  # fmt: skip
+
+
+def drain(worker_class: type[Worker]) -> float:
+    from models import db
+    from workers import INBOUND, runtime
+
+    db.engine().dispose()  # a forked job must open its own connections
+    worker = worker_class([INBOUND], connection=runtime.redis())
+    start = time.perf_counter()
+    worker.work(burst=True, with_scheduler=False)
+    elapsed = time.perf_counter() - start
+    failed = runtime.queue(INBOUND).failed_job_registry.count
+    if failed:
+        raise SystemExit(f"{failed} jobs failed under {worker_class.__name__}")
+    return elapsed
+
+
+def bench_worker(n: int) -> None:
+    from sqlalchemy import func, select
+
+    from models import db
+    from models.clubs import Member
+    from models.messages import OutboundMessage
+    from models.records import Report
+    from workers import INBOUND, runtime
+
+    with db.session_scope() as s:
+        phones = {
+            m.number: m.phone
+            for m in s.scalars(select(Member).where(Member.phone.is_not(None)))
+            if m.phone not in (SECRETARY, HEALTH)
+        }
+
+    print(f"\n2. one worker on a preloaded queue ({n} messages; forking Worker {n // 4})")
+    print(f"   {'':30} {'jobs/s':>8} {'vs no-op':>9}")
+    for cls, count in ((SimpleWorker, n), (Worker, max(n // 4, 50))):
+        q = runtime.queue(INBOUND)
+        q.enqueue_many(
+            [Queue.prepare_data("bench.sms_bench.noop", failure_ttl=3600) for _ in range(count)]
+        )
+        base = count / drain(cls)
+        with db.session_scope() as s:
+            reports0 = s.scalar(select(func.count()).select_from(Report)) or 0
+            out0 = s.scalar(select(func.count()).select_from(OutboundMessage)) or 0
+        preload(realistic(count, phones, seed=count), f"{cls.__name__}-{count}")
+        rate = count / drain(cls)
+        with db.session_scope() as s:
+            reports = (s.scalar(select(func.count()).select_from(Report)) or 0) - reports0
+            outs = (s.scalar(select(func.count()).select_from(OutboundMessage)) or 0) - out0
+        print(f"   {cls.__name__ + ' no-op':30} {base:8.0f}")
+        print(f"   {cls.__name__ + ' process_inbound':30} {rate:8.0f} {rate / base:9.0%}"
+              f"   ({reports} reports, {outs} replies and alerts)")  # fmt: skip
+        runtime.queue("outbound").empty()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--messages", type=int, default=600)
+    args = parser.parse_args()
+    logging.disable(logging.INFO)
+    from bench.common import bench_config, fresh_database
+    from menus.clock import vn_today
+    from models import db
+    from models.demo import seed_demo
+
+    cfg = bench_config()
+    print(f"db {cfg['DATABASE_URL'].split(':')[0]}, redis "
+          f"{'embedded' if cfg['REDIS_URL'].startswith('unix') else cfg['REDIS_URL']}")  # fmt: skip
+    fresh_database(cfg)
+    bench_webhook(cfg, args.seconds, args.connections)
+    fresh_database(cfg)
+    with db.session_scope() as s:
+        seed_demo(s, vn_today())
+    bench_worker(args.messages)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Inputs the parser (menus/grammar.py) gets wrong today, end to end. Each is marked xfail
+(strict): when the grammar is fixed, the mark goes and the case stays as a regression test."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conversations.transcript import Conversation
+
+
+def ok(frag: str) -> str:
+    return "OK #{*}: " + frag + ". Sai? HUY {*}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="grammar: the spoken fraction '2 trieu 5' (= 2tr5) is read as 2,000,000 and a "
+    "member/note '5'; GOP even stores the wrong amount",
+)
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("GOP 12 2 trieu 5", ok("GOP TV12 2.500.000d")),
+        ("GOP 12 1 tr 5 quy thang", ok("GOP TV12 1.500.000d")),
+        ("TRA 12 2 triệu 5", ok("TRA TV12 2.500.000d, con no 7.500.000d")),
+        ("VAY 13 2 trieu 5 12T", ok("VAY TV13 2.500.000d 12 thang")),
+    ],
+)
+def test_spoken_million_fraction(
+    conv: Conversation, loan_12: None, typed: str, expected: str
+) -> None:
+    conv.check([("SEC", typed, expected)])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="grammar: a member written 'TV 12' (as replies print 'TV12') is not a member",
+)
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("TRA TV 12 200k", ok("TRA TV12 200.000d, con no 9.800.000d")),
+        ("THAM TV 12", ok("THAM TV12")),
+        ("HA TV 12 150/95", ok("HA TV12 150/95 cao do 1")),
+    ],
+)
+def test_member_written_tv_space_number(
+    conv: Conversation, loan_12: None, typed: str, expected: str
+) -> None:
+    conv.check([("SEC", typed, expected)])
+
+
+@pytest.mark.xfail(strict=True, reason="grammar: numbered lines '1. TRA ...' are not commands")
+def test_numbered_lines(conv: Conversation, loan_12: None) -> None:
+    conv.check(
+        [
+            (
+                "SEC",
+                "1. TRA 12 200k\n2. HA 12 150/95",
+                "OK 2/2 #{*}: TRA TV12 200.000d, con no 9.800.000d; HA TV12 150/95 cao do 1",
+            )
+        ]
+    )
