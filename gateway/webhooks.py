@@ -6,6 +6,7 @@ Each stores first and commits, then answers; work happens in jobs enqueued by id
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from flask import Blueprint, Response, abort, current_app, request
 
@@ -23,8 +24,17 @@ bp = Blueprint("webhooks", __name__)
 PROCESS_INBOUND = "workers.jobs.process_inbound"
 
 
+# Column sizes an inbound message must fit (any provider); a longer value is a 400, not a 5xx.
+INBOUND_LIMITS = {"provider_id": 120, "sender": 32, "to": 32, "link_id": 120, "network_code": 16}
+
+
 def accept_inbound(msg: InboundSMS, provider: str) -> tuple[int, bool]:
     """Store (once) and commit, then enqueue the processing job; shared by every SMS webhook."""
+    for name, limit in INBOUND_LIMITS.items():
+        value = getattr(msg, name)
+        if value and len(value) > limit:
+            abort(400, description=f"{name} longer than {limit} characters")
+    msg = replace(msg, text=msg.text.replace("\x00", ""), sender=msg.sender.replace("\x00", ""))
     with db.session_scope() as s:
         msg_id, new = store_inbound(
             s,

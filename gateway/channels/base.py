@@ -112,18 +112,27 @@ def parse_timestamp(value: str | None, *, naive_tz: tzinfo = UTC) -> datetime | 
         return None
     try:
         moment = datetime.fromisoformat(value.strip())
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=naive_tz)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # unreadable, or beyond datetime's range once in UTC
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=naive_tz)
-    return moment.astimezone(UTC)
+
+
+# Longest value each callback field may carry (the columns they are stored in).
+FIELD_LIMITS = {"from": 32, "to": 32, "id": 120, "linkId": 120, "networkCode": 16}
 
 
 def _field(form: Mapping[str, Any], key: str) -> str | None:
+    """A form field as text, NULs removed (PostgreSQL refuses them); too long is a BadInbound."""
     value = form.get(key)
     if value is None:
         return None
-    return str(value)
+    text = str(value).replace("\x00", "")
+    limit = FIELD_LIMITS.get(key)
+    if limit is not None and len(text.strip()) > limit:
+        raise BadInbound(f"{key} longer than {limit} characters")
+    return text
 
 
 def from_at_form(form: Mapping[str, Any]) -> InboundSMS:
