@@ -7,26 +7,15 @@ from typing import Any
 
 import pytest
 import time_machine
-from redis import Redis
 from sqlalchemy.orm import Session
 
 from gateway.channels.console import ConsoleChannel
 from models.clubs import Club
-from tests.conversations.support import burst, give_loan
+from tests.conversations.support import give_loan
 from tests.conversations.transcript import Conversation
 from tests.factories import make_board_club
 
 NOW = "2026-11-21 09:00:00+07:00"  # a meeting day (the 21st), Vietnam time
-
-
-@pytest.fixture
-def run_jobs(rt: Any, redis_conn: Redis) -> Any:
-    """tests/conftest.py's run_jobs, on the quicker BurstWorker."""
-
-    def run(*, allow_failures: bool = False) -> int:
-        return burst(redis_conn, allow_failures=allow_failures)
-
-    return run
 
 
 @pytest.fixture

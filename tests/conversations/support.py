@@ -1,40 +1,13 @@
-"""Helpers shared by the SMS tests: a quicker burst worker, members and loans for a test club."""
+"""Helpers shared by the SMS tests: members and loans for a test club."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from redis import Redis
-from rq import SimpleWorker
-from rq.job import Job
-from rq.registry import FailedJobRegistry
 from sqlalchemy.orm import Session
 
 from models.clubs import Club, Member
 from models.ledger import Loan
-from workers import QUEUES
-
-
-class BurstWorker(SimpleWorker):
-    """A real RQ SimpleWorker without the pub/sub control thread, whose shutdown costs ~0.15 s
-    per burst (stop/kill commands are never sent in tests)."""
-
-    def subscribe(self) -> None:
-        self.pubsub_thread = None
-
-    def unsubscribe(self) -> None:
-        pass
-
-
-def burst(redis_conn: Redis, *, allow_failures: bool = False) -> int:
-    """Run the queues empty; failed jobs fail the test unless allowed (as tests/conftest.py)."""
-    worker = BurstWorker(list(QUEUES), connection=redis_conn)
-    worker.work(burst=True, with_scheduler=False)
-    failed = [j for q in QUEUES for j in FailedJobRegistry(q, connection=redis_conn).get_job_ids()]
-    if failed and not allow_failures:
-        results = [Job.fetch(j, connection=redis_conn).latest_result() for j in failed]
-        raise AssertionError(f"jobs failed: {[r.exc_string if r else None for r in results]}")
-    return worker.successful_job_count
 
 
 def member(session: Session, club: Club, number: int) -> Member:

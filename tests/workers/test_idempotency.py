@@ -21,7 +21,8 @@ from models.enums import InboundStatus, OutboundStatus
 from models.ledger import Repayment
 from models.messages import InboundMessage, OutboundMessage
 from models.records import Report
-from tests.conversations.support import burst, give_loan
+from tests.conftest import burst
+from tests.conversations.support import give_loan
 from tests.factories import SECRETARY_PHONE, make_board_club
 from workers import INBOUND, OUTBOUND, jobs, runtime
 
