@@ -33,6 +33,8 @@ class InboundMessage(Base):
     stored_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(12), default=InboundStatus.RECEIVED)
     processed_at: Mapped[datetime | None] = mapped_column()
+    # Times the sweeper handed the message to a worker again; it gives up after a few.
+    sweeps: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     club_id: Mapped[int | None] = mapped_column(ForeignKey("clubs.id"))
     note: Mapped[str | None] = mapped_column(String(200))
 

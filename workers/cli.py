@@ -284,6 +284,18 @@ def sweep() -> None:
 @click.argument("inbound_id", type=int)
 def replay_inbound(inbound_id: int) -> None:
     """Process one stored inbound message again if it never finished (safe: idempotent)."""
+    from models.enums import InboundStatus
+    from models.messages import InboundMessage
+
+    _session_ready()
+    with db.session_scope() as s:
+        msg = s.get(InboundMessage, inbound_id)
+        if msg is None:
+            raise click.ClickException(f"no inbound message {inbound_id}")
+        if msg.status == InboundStatus.FAILED:
+            msg.status, msg.sweeps = InboundStatus.RECEIVED, 0
+        elif msg.status != InboundStatus.RECEIVED:
+            raise click.ClickException(f"message {inbound_id} is {msg.status}: nothing to replay")
     runtime.enqueue("inbound", "workers.jobs.process_inbound", inbound_id)
     click.echo("enqueued")
 

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 PROCESS_INBOUND = "workers.jobs.process_inbound"
 SWEEP_AGE = timedelta(minutes=2)
+MAX_SWEEPS = 5
 
 
 def process_inbound(inbound_id: int, acting_member_id: int | None = None) -> str:
@@ -58,16 +59,24 @@ def sweep() -> dict[str, int]:
     and release held outbound messages whose time has come."""
     now = utcnow()
     with db.session_scope() as s:
-        stale_in = list(
-            s.scalars(
-                select(InboundMessage.id)
-                .where(
-                    InboundMessage.status.in_([InboundStatus.RECEIVED, InboundStatus.QUEUED]),
-                    InboundMessage.stored_at < now - SWEEP_AGE,
-                )
-                .limit(5000)
+        stale = s.scalars(
+            select(InboundMessage)
+            .where(
+                InboundMessage.status.in_([InboundStatus.RECEIVED, InboundStatus.QUEUED]),
+                InboundMessage.stored_at < now - SWEEP_AGE,
             )
-        )
+            .limit(5000)
+        ).all()
+        stale_in: list[int] = []
+        for msg in stale:
+            if msg.stored_at >= now - SWEEP_AGE * (1 + msg.sweeps):
+                continue  # waits longer after each sweep
+            if msg.sweeps >= MAX_SWEEPS:
+                # Its job keeps failing: the traceback is in RQ's failed-job registry.
+                msg.status, msg.note = InboundStatus.FAILED, f"gave up after {MAX_SWEEPS} sweeps"
+                continue
+            msg.sweeps += 1
+            stale_in.append(msg.id)
         due_out = list(
             s.scalars(
                 select(OutboundMessage.id)

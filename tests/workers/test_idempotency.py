@@ -187,7 +187,7 @@ def test_the_sweeper_enqueues_what_the_webhook_could_not(
     assert jobs.sweep()["inbound"] == 0  # younger than two minutes: maybe still in flight
     traveller.shift(150)
     assert jobs.sweep()["inbound"] == 2
-    assert jobs.sweep()["inbound"] == 2  # not processed yet: enqueued again, harmlessly
+    assert jobs.sweep()["inbound"] == 0  # just handed over: the next try waits longer
     burst(redis_conn)
     assert jobs.sweep()["inbound"] == 0
 
@@ -202,3 +202,27 @@ def test_the_sweeper_enqueues_what_the_webhook_could_not(
 def test_a_message_from_a_deleted_row_is_harmless(session: Session, rt: Any) -> None:
     """A job for an id that is not (or no longer) stored does nothing."""
     assert jobs.process_inbound(987654321) == "missing"
+
+
+def test_sweeper_gives_up_on_a_message_whose_job_keeps_failing(client, session, rt, monkeypatch):
+    """Re-enqueued at growing intervals, then marked failed with a note; replay resets it."""
+    from click.testing import CliRunner
+
+    from workers import jobs
+    from workers.cli import cli
+
+    monkeypatch.setattr(rt, "enqueue", lambda *a, **k: True)  # the jobs never run
+    with time_machine.travel("2026-11-21 09:00:00+07:00", tick=False) as clock:
+        client.post("/sms/inbound", data={"from": "+84912000001", "text": "HD", "id": "stuck"})
+        enqueued = []
+        for _ in range(60):  # an hour of sweeps, one a minute
+            clock.shift(60)
+            enqueued.append(jobs.sweep()["inbound"])
+    msg = session.scalar(select(InboundMessage).where(InboundMessage.provider_id == "stuck"))
+    session.refresh(msg)
+    assert sum(enqueued) == jobs.MAX_SWEEPS
+    assert msg.status == InboundStatus.FAILED and "gave up" in msg.note
+    res = CliRunner().invoke(cli, ["replay-inbound", str(msg.id)])
+    assert res.exit_code == 0, res.output
+    session.refresh(msg)
+    assert msg.status == InboundStatus.RECEIVED and msg.sweeps == 0
