@@ -17,7 +17,7 @@ from typing import Literal
 
 from menus import i18n
 from menus.dates import DEFAULT_WINDOW_DAYS, date_error, date_shape, parse_date
-from menus.money import money_at
+from menus.money import SpokenFraction, money_at
 from menus.phones import is_vn_mobile, normalize_phone
 from menus.text import fold, nfc
 
@@ -447,6 +447,31 @@ _MEMBER = re.compile(r"(?:#|tv#?)?(\d{1,4})")
 _PUNCT = re.compile(r"[.,:;!?=\-]+")
 
 
+_REF_WORD = re.compile(r"(tv|#)[.:#\-]*")
+_REF_GLUED = re.compile(r"(tv|#)[.:#\-]*(\d{1,4})")
+_REF_NUMBER = re.compile(r"#?(\d{1,4})")
+
+
+def _member_refs(tokens: Sequence[_Tok]) -> list[_Tok]:
+    """Argument tokens with member references made one token "tv12": replies print "TV12" and
+    people copy it as "TV 12", "TV12", "tv.12", "TV: 12", "# 12". Only inside a command's
+    arguments: at the start of a line "TV" is the add-member keyword ("TV 12 0912345678 ...")."""
+    out: list[_Tok] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if (word := _REF_WORD.fullmatch(tok.low)) and nxt and (m := _REF_NUMBER.fullmatch(nxt.low)):
+            out.append(_Tok(f"{tok.text} {nxt.text}", word[1] + m[1], tok.start, nxt.end))
+            i += 2
+            continue
+        if (m := _REF_GLUED.fullmatch(tok.low)) is not None:
+            tok = _Tok(tok.text, m[1] + m[2], tok.start, tok.end)
+        out.append(tok)
+        i += 1
+    return out
+
+
 def _member_of(tok: _Tok | None) -> int | None:
     if tok is None:
         return None
@@ -471,13 +496,14 @@ def _need_member(ctx: _Ctx, allow_zero: bool = False) -> int:
     return member
 
 
-def _need_money(ctx: _Ctx, **params: object) -> int:
-    """The amount at the read position (missing_amount / bad_amount otherwise)."""
+def _need_money(ctx: _Ctx, spoken_fraction: SpokenFraction = "auto", **params: object) -> int:
+    """The amount at the read position (missing_amount / bad_amount otherwise); spoken_fraction
+    as in money_at ("2 trieu 5")."""
     ctx.skip_punct(commas=False)
     tok = ctx.peek()
     if tok is None or tok.low == ",":
         raise _Mistake(ErrorCode.MISSING_AMOUNT, **params)
-    found = money_at(ctx.lows(), ctx.pos)
+    found = money_at(ctx.lows(), ctx.pos, spoken_fraction)
     if found is None:
         raise _Mistake(ErrorCode.BAD_AMOUNT, value=_shown(tok.text), **params)
     amount, used = found
@@ -552,9 +578,24 @@ def _months(ctx: _Ctx, member: int) -> int | None:
 
 
 def _parse_vay(ctx: _Ctx) -> VayArgs:
+    """Digits after a spaced million word are the months when that reads the whole command ("VAY
+    12 5 trieu 12" is 5,000,000 for 12 months, as "VAY 12 5tr 12" always was), otherwise the
+    fraction ("VAY 13 2 trieu 5 12T" is 2,500,000 for 12 months). The reply echoes both."""
     member = _need_member(ctx)
+    start = ctx.pos
+    try:
+        return _vay_rest(ctx, member, "never")
+    except _Mistake as months_first:
+        ctx.pos = start
+        try:
+            return _vay_rest(ctx, member, "always")
+        except _Mistake:
+            raise months_first from None
+
+
+def _vay_rest(ctx: _Ctx, member: int, spoken_fraction: SpokenFraction) -> VayArgs:
     start = ctx.peek()
-    amount = _need_money(ctx, member=member)
+    amount = _need_money(ctx, spoken_fraction, member=member)
     if amount < MIN_LOAN:
         shown = _shown(start.text if start else "")
         raise _Mistake(ErrorCode.BAD_AMOUNT, member=member, value=shown)
@@ -564,16 +605,59 @@ def _parse_vay(ctx: _Ctx) -> VayArgs:
 
 
 def _parse_tra(ctx: _Ctx) -> TraArgs:
+    """Pairs of member and amount. Digits after a spaced million word are read by money_at's rule
+    ("TRA 12 2 trieu 5" is 2,500,000; "TRA 12 2 trieu 5 200k" is 12: 2,000,000 and 5: 200,000;
+    "TRA 12 2 trieu, 15 300k" is two pairs). Only when that reading leaves the rest of the command
+    unreadable and the fraction reading does not is the fraction taken ("TRA 12 2 trieu 5 15 300k":
+    12 pays 2,500,000 and 15 pays 300,000). Errors are those of the first reading."""
+    # Read right to left: rest[pos] is the pair read at token pos and where the next one starts
+    # (None at the end), or the first mistake from pos on. Each position is read once, without
+    # recursion, so a long SMS costs no stack and little time.
+    first = ctx.pos
+    rest: dict[int, tuple[Payment, int] | None | _Mistake] = {}
+    for pos in range(len(ctx.tokens), first - 1, -1):
+        try:
+            rest[pos] = _tra_pair(ctx, pos, rest)
+        except _Mistake as mistake:
+            rest[pos] = mistake
     payments: list[Payment] = []
-    while True:
-        ctx.skip_punct()
-        if ctx.at_end():
-            break
-        member = _need_member(ctx)
-        payments.append(Payment(member=member, amount=_need_money(ctx, member=member)))
+    pos = first
+    while (step := rest[pos]) is not None:
+        if isinstance(step, _Mistake):
+            raise step
+        payment, pos = step
+        payments.append(payment)
+    ctx.pos = len(ctx.tokens)
     if not payments:
         raise _Mistake(ErrorCode.MISSING_MEMBER)
     return TraArgs(payments=tuple(payments))
+
+
+def _tra_pair(
+    ctx: _Ctx, pos: int, rest: dict[int, tuple[Payment, int] | None | _Mistake]
+) -> tuple[Payment, int] | None:
+    """The pair at token pos and where the next starts (None at the end), or the first mistake
+    from pos on; rest holds what every later position reads."""
+    ctx.pos = pos
+    ctx.skip_punct()
+    if ctx.at_end():
+        return None
+    member = _need_member(ctx)
+    start = ctx.pos
+    amount = _need_money(ctx, member=member)
+    after = ctx.pos
+    later = rest[after]
+    if isinstance(later, _Mistake):
+        ctx.pos = start
+        ctx.skip_punct(commas=False)
+        fraction = money_at(ctx.lows(), ctx.pos, "always")
+        if fraction is not None:
+            amount, used = fraction
+            nxt = ctx.pos + used
+            if nxt != after and not isinstance(rest[nxt], _Mistake):
+                return Payment(member, amount), nxt
+        raise later
+    return Payment(member, amount), after
 
 
 _PREFIX_FIELD = {
@@ -1186,10 +1270,17 @@ def _club_prefix(toks: list[_Tok]) -> tuple[str | None, list[_Tok]] | None:
     return None, toks[1:]
 
 
+# A list number or letter opening a line: "1. ", "2) ", "a. ", "(3) ", "1.TRA". Not "12.5tr" or
+# "21.11" (a digit follows), nor a word ("tv.12", "HA."): one letter or one or two digits only.
+_LIST_MARK = re.compile(r"\(?(?:\d{1,2}|[^\W\d_])[.)](?:\s+|(?=[^\W\d_]))")
+
+
 def _lines(text: str) -> list[str]:
     out = []
     for line in re.split(r"[\n\r;]+", text):
         line = line.strip().lstrip(_BULLETS).strip()
+        if (mark := _LIST_MARK.match(line)) is not None:
+            line = line[mark.end() :].lstrip(_BULLETS).strip()
         if line:
             out.append(line)
     return out
@@ -1270,7 +1361,7 @@ def _parse_segment(seg: _Segment, today: date) -> Command | ParseError:
             value = _shown(seg.date_toks[-1].text)
             return ParseError(seg.spec.keyword, ErrorCode.BAD_DATE, {"value": value}, seg.raw)
     try:
-        args = seg.spec.parse(_Ctx(seg.tokens, seg.text, today))
+        args = seg.spec.parse(_Ctx(_member_refs(seg.tokens), seg.text, today))
     except _Mistake as mistake:
         params = {k: v for k, v in mistake.params.items() if v is not None}
         return ParseError(seg.spec.keyword, mistake.code, params, seg.raw)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Literal
 
 from menus.text import fold
 
@@ -44,6 +45,11 @@ _GROUP = re.compile(rf"(?P<digits>\d{{3}})(?P<cur>{_CUR})?")
 _UNIT_WORD = re.compile(rf"(?P<unit>{_UNIT})(?P<cur>{_CUR})?")
 _THOUSANDS_TAIL = re.compile(rf"(?P<n>\d{{1,3}})(?P<unit>{_K})(?P<cur>{_CUR})?")
 _SHORT = re.compile(r"\d{1,3}")
+_SPOKEN_FRAC = re.compile(rf"(?P<frac>\d{{1,3}})(?P<cur>{_CUR})?")
+# Words that count the number before them ("3 thang", "30 nguoi"): that number is not a fraction.
+_COUNTED = frozenset({"t", "th", "thang", "nam", "ngay", "tuan", "nguoi", "lan", "buoi", "kg"})
+
+SpokenFraction = Literal["auto", "always", "never"]
 _SEP = re.compile(r"[.,]")
 
 
@@ -62,8 +68,23 @@ def _number(num: str, multiplier: int) -> tuple[Decimal, bool] | None:
     return Decimal(f"{parts[0]}.{parts[1]}"), True
 
 
-def money_at(tokens: Sequence[str], i: int) -> tuple[int, int] | None:
-    """The amount in VND starting at folded token i, and how many tokens it takes, or None."""
+def money_at(
+    tokens: Sequence[str], i: int, spoken_fraction: SpokenFraction = "auto"
+) -> tuple[int, int] | None:
+    """The amount in VND starting at folded token i, and how many tokens it takes, or None.
+
+    spoken_fraction says what 1-3 digits written as a token of their own after a million (or
+    billion) word are: "2 trieu 5", "1 tr 5", "2tr 5". Said aloud, "hai trieu nam" is 2,500,000,
+    so they are the fraction, as in "2tr5", but in a list of pairs ("TRA 12 2 trieu 5 200k") they
+    may be the next member. "auto" (the default) reads them as the fraction unless
+      - a comma comes first ("2 trieu, 15 300k": the comma is a token of its own, so the digits are
+        not right after the million word),
+      - a money amount follows them ("2 trieu 15 300k", "2 trieu 5 200": a member and its amount),
+      - a counting word follows them ("2 trieu 3 thang", "5tr 12 thang": a note or the months),
+      - the number already has a decimal part ("1,5 trieu 2").
+    "always" drops the money-amount condition (for a caller that has checked that the pair reading
+    leads nowhere), "never" keeps the digits for the caller (a loan's months, "VAY 12 5 trieu 12").
+    """
     if i >= len(tokens):
         return None
     m = _TOKEN.fullmatch(tokens[i])
@@ -109,10 +130,28 @@ def money_at(tokens: Sequence[str], i: int) -> tuple[int, int] | None:
             if w is not None and w["unit"] in _THOUSAND:
                 sub, cur = tokens[j], w["cur"]
                 j += 2
+        if sub is None and (f := _spoken_fraction(tokens, j, num, spoken_fraction)):
+            frac, cur = f["frac"], f["cur"]
+            j += 1
     if cur is None and j < len(tokens) and tokens[j] in _CURRENCY:
         j += 1
     amount = _amount(num, unit, frac, sub, half)
     return None if amount is None else (amount, j - i)
+
+
+def _spoken_fraction(
+    tokens: Sequence[str], j: int, num: str, mode: SpokenFraction
+) -> re.Match[str] | None:
+    """The fraction at tokens[j], right after a spaced million word, or None (see money_at)."""
+    if mode == "never" or j >= len(tokens) or _SEP.search(num):
+        return None
+    f = _SPOKEN_FRAC.fullmatch(tokens[j])
+    if f is None or j + 1 == len(tokens):
+        return f
+    after = tokens[j + 1]
+    if after in _COUNTED or (mode == "auto" and money_at(tokens, j + 1, "never") is not None):
+        return None
+    return f
 
 
 def _amount(

@@ -32,3 +32,9 @@ def strip_accents(text: str) -> str:
 def fold(text: str) -> str:
     """Accent- and case-insensitive form for matching keywords: "Trả  NỢ" -> "tra no"."""
     return _SPACES.sub(" ", strip_accents(text).lower()).strip()
+
+
+def given_name(full_name: str) -> str:
+    """The given name, which Vietnamese and Jrai put last ("Rơ Châm H'Yéo" -> "H'Yéo")."""
+    parts = full_name.split()
+    return parts[-1] if parts else full_name

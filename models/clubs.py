@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from menus.clock import utcnow
+from menus.text import given_name
 from models.db import Base
 from models.enums import AreaKind, InterestMethod, MemberStatus, Role
 
@@ -101,8 +102,7 @@ class Member(Base):
     @property
     def first_name(self) -> str:
         """The given name, which Vietnamese and Jrai put last."""
-        parts = self.full_name.split()
-        return parts[-1] if parts else self.full_name
+        return given_name(self.full_name)
 
     @property
     def active(self) -> bool:

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from sqlalchemy import Date, Integer, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from menus.text import given_name
 from models.clubs import Club, Member, MemberRole, Supervisor
 from models.enums import BPGrade, InterestMethod, MemberStatus
 from models.health import grade_bp, grade_rank
@@ -282,12 +283,6 @@ class Caller:
     has_pin: bool = False
 
 
-def first_name(full_name: str) -> str:
-    """The given name, which Vietnamese and Jrai put last (as Member.first_name)."""
-    parts = full_name.split()
-    return parts[-1] if parts else full_name
-
-
 _CALLERS = (
     select(
         Member.id, Member.club_id, Member.number, Member.full_name, Member.language,
@@ -314,7 +309,7 @@ def callers(session: Session, phone: str) -> tuple[Caller, ...]:
     seen = {r[0]: r for r in rows}  # one row per member and role: keep each member once
     out = [
         Caller(
-            kind="member", id=r[0], club_id=r[1], number=r[2], first_name=first_name(r[3]),
+            kind="member", id=r[0], club_id=r[1], number=r[2], first_name=given_name(r[3]),
             language=r[4] or r[6], roles=frozenset(roles[r[0]]), pin_required=bool(r[7]),
             has_pin=bool(r[5]),
         )
@@ -322,7 +317,7 @@ def callers(session: Session, phone: str) -> tuple[Caller, ...]:
     ]
     sup = _run(session, _SUPERVISOR, {"phone": phone}).first()
     if sup is not None:
-        out.append(Caller(kind="supervisor", id=sup[0], first_name=first_name(sup[1]),
+        out.append(Caller(kind="supervisor", id=sup[0], first_name=given_name(sup[1]),
                           language=sup[2]))
     return tuple(out)
 
@@ -335,7 +330,7 @@ _ROSTER = select(Member.number, Member.full_name).where(
 def club_roster(session: Session, club_id: int) -> dict[int, str]:
     """Card number -> first name of the club's active members."""
     return {
-        number: first_name(full)
+        number: given_name(full)
         for number, full in _run(session, _ROSTER, {"club_id": club_id})
     }
 

@@ -168,6 +168,27 @@ def set_roles_cmd(club_code: str, number: int, roles: tuple[str, ...]) -> None:
     click.echo("roles set")
 
 
+@cli.command("set-pin")
+@click.argument("club_code")
+@click.argument("number", type=int)
+@click.argument("pin", required=False)
+def set_pin_cmd(club_code: str, number: int, pin: str | None) -> None:
+    """Set a member's 4-digit USSD PIN (no PIN given: remove it)."""
+    from models.views import set_pin
+
+    _session_ready()
+    with db.session_scope() as s:
+        club = _club(s, club_code)
+        m = s.scalar(select(Member).where(Member.club_id == club.id, Member.number == number))
+        if m is None:
+            raise click.ClickException(f"no member {number} in {club.code}")
+        try:
+            set_pin(s, m, pin)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo("PIN set" if pin else "PIN removed")
+
+
 @cli.command("add-supervisor")
 @click.option("--name", required=True)
 @click.option("--phone", required=True)

@@ -21,9 +21,9 @@ from menus import grammar
 from menus.clock import to_vn, utcnow
 from menus.dates import date_error
 from menus.i18n import available_languages, resolve_language, t
-from menus.money import format_vnd
 from menus.phones import SenderKind, normalize_phone, sender_kind
 from menus.text import fold
+from menus.views import money
 from models.admin import add_member, change_phone, members_by_phone
 from models.clubs import Club, Member, Supervisor
 from models.enums import (
@@ -154,7 +154,7 @@ class Ctx:
         return t(self.lang, key, **params)
 
     def money(self, amount: int) -> str:
-        return format_vnd(amount) if self.lang != "vi_dau" else format_vnd(amount)[:-1] + "đ"
+        return money(amount, self.lang)
 
     def get_report(self) -> Report:
         """The SMS's one report and reference, created by its first recorded command."""
@@ -300,6 +300,8 @@ def _choose_club(ctx: Ctx, members: list[Member], parsed: grammar.ParsedSMS) -> 
         if club is None:
             return ctx.tr("reply.unknown_club", code=code, clubs=", ".join(codes) or "-")
         ctx.club = club
+    elif ctx.acting is not None:  # chosen on the USSD "who are you" screen
+        ctx.club = ctx.acting.club
     elif len(clubs) == 1:
         ctx.club = next(iter(clubs.values()))
     elif len(clubs) > 1 and not keywords <= NO_CLUB_NEEDED:
@@ -838,7 +840,8 @@ def _nn(ctx: Ctx, cmd: grammar.Command) -> Outcome:
     code = cmd.args.lang
     if code not in available_languages():
         raise Refused("bad_language", code=code, codes=", ".join(available_languages()))
-    for m in members_by_phone(ctx.s, ctx.phone):
+    # From USSD the member is known; an SMS from a shared phone speaks for everyone on it.
+    for m in [ctx.acting] if ctx.acting else members_by_phone(ctx.s, ctx.phone):
         m.language = code
     if ctx.supervisor is not None:
         ctx.supervisor.language = code

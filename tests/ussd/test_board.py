@@ -220,8 +220,6 @@ def test_a_refused_form_gets_its_reason_by_sms(club, session, phone, rt, run_job
     assert date.today() == TODAY
 
 
-@pytest.mark.xfail(strict=True, reason="workers.sms._choose_club ignores the USSD acting member's "
-                   "club: a phone in two clubs is asked to prefix CLB <code>")
 def test_a_phone_in_two_clubs_records_for_the_member_chosen(club, session, phone, rt, run_jobs):
     from models.admin import add_member
     from models.enums import Role

@@ -299,8 +299,6 @@ def test_language_change_is_enqueued_and_the_session_switches(data, session, pho
     assert ph.dial().startswith(f"CON 1 {t(code, 'ussd.home.loan')}")
 
 
-@pytest.mark.xfail(strict=True, reason="workers.sms._nn changes every member on the phone, not "
-                   "the USSD acting member only")
 def test_language_on_a_shared_phone_is_the_chosen_members_own(club, session, phone, rt, run_jobs):
     from tests.factories import SHARED_PHONE
 

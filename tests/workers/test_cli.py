@@ -100,3 +100,18 @@ def test_export_report_workbook(session, rt, tmp_path):
     gl01, gl02 = by_code["GL01"], by_code["GL02"]
     assert gl01[4] == "có" and gl02[4] == "không"  # the demo's second club stays silent
     assert gl01[6] == 1 and gl01[8] > 30  # met once in October, most members present
+
+
+def test_set_pin(session, rt):
+    from models.views import verify_pin
+    from tests.factories import make_board_club
+
+    make_board_club(session)
+    session.commit()
+    run = CliRunner().invoke
+    assert run(cli, ["set-pin", "K12", "12", "12a4"]).exit_code != 0
+    assert run(cli, ["set-pin", "K12", "12", "2468"]).output.strip() == "PIN set"
+    member = session.scalar(select(Member).where(Member.number == 12))
+    session.refresh(member)
+    assert verify_pin("2468", member.pin_hash) and not verify_pin("2469", member.pin_hash)
+    assert run(cli, ["set-pin", "K12", "12"]).output.strip() == "PIN removed"
