@@ -587,45 +587,59 @@ def _ha(ctx: Ctx, cmd: grammar.Command) -> Outcome:
     return Outcome("HA", fragment=frag, refused=refused)
 
 
-def _red_alert(ctx: Ctx, member: Member, reading: HealthReading) -> None:
-    """At once, to the club's health volunteers and chair; once per member per day each."""
+def _alert_club(
+    ctx: Ctx, role: Role, text_for: Callable[[str], str], key: Callable[[str], str]
+) -> None:
+    """An SMS at once to the club's chair and everyone with `role`, each in their language.
+
+    One per phone (a phone may hold both roles); never to the sender, whose reply says it all.
+    """
     assert ctx.club is not None
     recipients = ctx.s.scalars(
         select(Member).where(
             Member.club_id == ctx.club.id,
             Member.status == MemberStatus.ACTIVE,
             Member.phone.is_not(None),
-            Member.roles.any(role=Role.HEALTH_VOLUNTEER) | Member.roles.any(role=Role.CHAIR),
+            Member.roles.any(role=role) | Member.roles.any(role=Role.CHAIR),
         )
     ).all()
-    reporter = ctx.reporter
-    # The sender already has the reading in the reply ("CANH BAO").
     for r in {x.phone: x for x in recipients if x.phone != ctx.phone}.values():
         assert r.phone is not None
         lang = resolve_language(r.language or ctx.club.language)
-        text = t(
-            lang,
-            "alert.red_bp",
-            club=ctx.club.code,
-            member=member.number,
-            name=member.full_name,
-            sys=reading.systolic,
-            dia=reading.diastolic,
-            date=reading.taken_on.strftime("%d/%m"),
-            reporter=f"TV{reporter.number}" if reporter else ctx.phone,
-        )
         out = queue_message(
             ctx.s,
             to=r.phone,
-            text=text,
+            text=text_for(lang),
             kind=OutboundKind.ALERT,
             language=lang,
             club_id=ctx.club.id,
             inbound_id=ctx.msg.id,
-            dedupe_key=f"red:{member.id}:{reading.taken_on.isoformat()}:{r.phone}",
+            dedupe_key=key(r.phone),
         )
         if out:
             ctx.outbound.append(out)
+
+
+def _red_alert(ctx: Ctx, member: Member, reading: HealthReading) -> None:
+    """At once, to the club's health volunteers and chair; once per member per day each."""
+    assert ctx.club is not None
+    reporter = f"TV{ctx.reporter.number}" if ctx.reporter else ctx.phone
+    _alert_club(
+        ctx,
+        Role.HEALTH_VOLUNTEER,
+        lambda lang: t(
+            lang,
+            "alert.red_bp",
+            club=ctx.club.code,
+            member=member.number,  # type: ignore[union-attr]
+            name=member.full_name,
+            sys=reading.systolic,
+            dia=reading.diastolic,
+            date=reading.taken_on.strftime("%d/%m"),
+            reporter=reporter,
+        ),
+        lambda phone: f"red:{member.id}:{reading.taken_on.isoformat()}:{phone}",
+    )
 
 
 def _cn(ctx: Ctx, cmd: grammar.Command) -> Outcome:
@@ -897,40 +911,22 @@ def _nho(ctx: Ctx, cmd: grammar.Command) -> Outcome:
     )
     ctx.s.flush()
     ctx.summary.append(f"NHO TV{m.number}")
-    recipients = ctx.s.scalars(
-        select(Member).where(
-            Member.club_id == ctx.club.id,
-            Member.status == MemberStatus.ACTIVE,
-            Member.phone.is_not(None),
-            Member.roles.any(role=Role.HOMECARE_VOLUNTEER) | Member.roles.any(role=Role.CHAIR),
-        )
-    ).all()
-    for r in {x.phone: x for x in recipients if x.phone != ctx.phone}.values():
-        assert r.phone is not None
-        lang = resolve_language(r.language or ctx.club.language)
-        note = f": {cmd.args.note}" if cmd.args.note else ""
-        text = t(
+    note = f": {cmd.args.note}" if cmd.args.note else ""
+    _alert_club(
+        ctx,
+        Role.HOMECARE_VOLUNTEER,
+        lambda lang: t(
             lang,
             "alert.help",
             club=ctx.club.code,
-            member=m.number,
+            member=m.number,  # type: ignore[union-attr]
             name=m.full_name,
             phone=_local(ctx.phone),
             kind=t(lang, f"alert.kind.{kind}"),
             note=note,
-        )
-        out = queue_message(
-            ctx.s,
-            to=r.phone,
-            text=text,
-            kind=OutboundKind.ALERT,
-            language=lang,
-            club_id=ctx.club.id,
-            inbound_id=ctx.msg.id,
-            dedupe_key=f"help:{ctx.msg.id}:{r.phone}",
-        )
-        if out:
-            ctx.outbound.append(out)
+        ),
+        lambda phone: f"help:{ctx.msg.id}:{phone}",
+    )
     return Outcome("NHO", answer=ctx.tr("reply.done.nho", ref=report.ref))
 
 
