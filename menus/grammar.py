@@ -397,6 +397,7 @@ class _Ctx:
     text: str
     today: date
     pos: int = 0
+    _lows: list[str] | None = field(default=None, repr=False)
 
     def at_end(self) -> bool:
         return self.pos >= len(self.tokens)
@@ -418,7 +419,9 @@ class _Ctx:
             self.pos += 1
 
     def lows(self) -> list[str]:
-        return [t.low for t in self.tokens]
+        if self._lows is None or len(self._lows) != len(self.tokens):
+            self._lows = [t.low for t in self.tokens]
+        return self._lows
 
     def rest_text(self) -> str | None:
         """The remaining text exactly as typed (a note), or None."""
@@ -1270,9 +1273,10 @@ def _club_prefix(toks: list[_Tok]) -> tuple[str | None, list[_Tok]] | None:
     return None, toks[1:]
 
 
-# A list number or letter opening a line: "1. ", "2) ", "a. ", "(3) ", "1.TRA". Not "12.5tr" or
-# "21.11" (a digit follows), nor a word ("tv.12", "HA."): one letter or one or two digits only.
-_LIST_MARK = re.compile(r"\(?(?:\d{1,2}|[^\W\d_])[.)](?:\s+|(?=[^\W\d_]))")
+# A list number or letter opening a line: "1. ", "2) ", "a. ", "(3) ", "1 . ", "1.TRA". Not
+# "12.5tr" or "21.11" (a digit follows), nor a word ("tv.12", "HA."): one letter or one or two
+# digits, then "." or ")", then a space or a letter.
+_LIST_MARK = re.compile(r"\(?(?:\d{1,2}|[^\W\d_]) ?[.)](?:\s+|(?=[^\W\d_]))")
 
 
 def _lines(text: str) -> list[str]:

@@ -440,6 +440,130 @@ def test_decomposed_and_accented_input_parse_the_same(text: str, want: Ok | Err)
     ]
 
 
+# --- gaps closed: spoken fractions, "TV 12", numbered lines --------------------------------
+
+# "2 trieu 5" is 2,500,000 as "2tr5" is, in every command that takes money.
+SPOKEN_FRACTIONS: list[tuple[str, Ok | Err]] = [
+    ("GOP 12 2 trieu 5", Ok("GOP", GopArgs(12, 2_500_000))),
+    ("GOP 12 2 trieu 5 quy thang", Ok("GOP", GopArgs(12, 2_500_000, "quy thang"))),
+    ("GOP 12 1 tr 5 quy thang", Ok("GOP", GopArgs(12, 1_500_000, "quy thang"))),
+    ("GOP 0 2 củ 5 UBND xa", Ok("GOP", GopArgs(0, 2_500_000, "UBND xa"))),
+    ("GOP 12 2 trieu 3 thang", Ok("GOP", GopArgs(12, 2_000_000, "3 thang"))),  # a counted note
+    ("TRA 12 2 trieu 5", Ok("TRA", tra((12, 2_500_000)))),
+    ("TRA 12 2 triệu 5", Ok("TRA", tra((12, 2_500_000)))),
+    ("TRA 12 1 tr 5", Ok("TRA", tra((12, 1_500_000)))),
+    ("TRA 12 2 cu 5", Ok("TRA", tra((12, 2_500_000)))),
+    ("TRA 12 2tr 5", Ok("TRA", tra((12, 2_500_000)))),
+    ("TRA 12 2 trieu 5đ", Ok("TRA", tra((12, 2_500_000)))),
+    ("VAY 13 2 trieu 5 12T", Ok("VAY", VayArgs(13, 2_500_000, 12))),
+    ("VAY 13 2 triệu 5 12 tháng", Ok("VAY", VayArgs(13, 2_500_000, 12))),
+    ("VAY 13 2 trieu 5 12", Ok("VAY", VayArgs(13, 2_500_000, 12))),
+    ("VAY 21/11 13 7 tr 5 1 năm", Ok("VAY", VayArgs(13, 7_500_000, 12), D21)),
+    # VAY: a number after the million word that makes the whole command is the months, as before
+    ("VAY 12 5 trieu 12", Ok("VAY", VayArgs(12, 5_000_000, 12))),
+    ("VAY 12 5tr 12", Ok("VAY", VayArgs(12, 5_000_000, 12))),
+    ("VAY 12 5 trieu 12 thang", Ok("VAY", VayArgs(12, 5_000_000, 12))),
+    ("VAY 13 2 trieu 5", Ok("VAY", VayArgs(13, 2_000_000, 5))),
+    ("VAY 13 2 trieu 5 500T", err("extra_text", "VAY", member=13, value="500T")),
+]
+# TRA pair lists: the digits after a million word are the next member when a comma comes first
+# or a money amount follows them; the fraction otherwise, or when only the fraction reading makes
+# sense of the rest.
+TRA_PAIRS_OR_FRACTION: list[tuple[str, Ok | Err]] = [
+    ("TRA 12 2 trieu, 15 300k", Ok("TRA", tra((12, 2_000_000), (15, 300_000)))),
+    ("TRA 12 2 trieu,15 300k", Ok("TRA", tra((12, 2_000_000), (15, 300_000)))),
+    ("TRA 12 2 trieu 15 300k", Ok("TRA", tra((12, 2_000_000), (15, 300_000)))),
+    ("TRA 12 2 trieu 5 200", Ok("TRA", tra((12, 2_000_000), (5, 200_000)))),
+    ("TRA 12 2 trieu 5 1tr5", Ok("TRA", tra((12, 2_000_000), (5, 1_500_000)))),
+    ("TRA 12 2 trieu 5, 15 300k", Ok("TRA", tra((12, 2_500_000), (15, 300_000)))),
+    ("TRA 12 2 trieu 5,15 300k", Ok("TRA", tra((12, 2_500_000), (15, 300_000)))),
+    ("TRA 12 2 trieu 5 15 300k", Ok("TRA", tra((12, 2_500_000), (15, 300_000)))),
+    ("TRA 12 2 cu 5, 13 1 tr 5", Ok("TRA", tra((12, 2_500_000), (13, 1_500_000)))),
+    ("TRA 12 300k 13 2 trieu 5", Ok("TRA", tra((12, 300_000), (13, 2_500_000)))),
+    ("TRA 12 2 trieu, 5", err("missing_amount", "TRA", member=5)),
+    ("TRA 12 2 trieu 5 15 abc", err("bad_member", "TRA", value="abc")),
+]
+# "TV 12" as replies print it: a member inside a command's arguments.
+MEMBER_REFS: list[tuple[str, Ok | Err]] = [
+    ("TRA TV 12 200k", Ok("TRA", tra((12, 200_000)))),
+    ("TRA TV12 200k", Ok("TRA", tra((12, 200_000)))),
+    ("tra tv.12 200k", Ok("TRA", tra((12, 200_000)))),
+    ("TRA TV. 12 200k", Ok("TRA", tra((12, 200_000)))),
+    ("TRA TV:12 200k", Ok("TRA", tra((12, 200_000)))),
+    ("TRA # 12 200k", Ok("TRA", tra((12, 200_000)))),
+    ("TRA TV12 450.000d", Ok("TRA", tra((12, 450_000)))),  # copied from a reply
+    ("TRA TV 12 200k, TV 15 1tr5", Ok("TRA", tra((12, 200_000), (15, 1_500_000)))),
+    ("TRA 21/11 TV 12 200k", Ok("TRA", tra((12, 200_000)), D21)),
+    ("THAM TV 12", Ok("THAM", ThamArgs(12))),
+    ("THAM TV 12 don nha", Ok("THAM", ThamArgs(12, "don nha"))),
+    ("THAM 12 sua TV 2 lan", Ok("THAM", ThamArgs(12, "sua TV 2 lan"))),  # a note keeps its text
+    ("HA TV 12 150/95", Ok("HA", ha(rd(12, 150, 95)))),
+    ("HA tv.12 150/95 M80, TV 13 125/80", Ok("HA", ha(rd(12, 150, 95, pulse=80), rd(13, 125, 80)))),
+    ("NO TV12", Ok("NO", MemberArgs(12))),
+    ("NO TV 12", Ok("NO", MemberArgs(12))),
+    ("Nợ tv.12", Ok("NO", MemberArgs(12))),
+    ("SK TV 12", Ok("SK", MemberArgs(12))),
+    ("QUY TV 12", Ok("QUY", MemberArgs(12))),
+    ("CN TV 12 52", Ok("CN", cn((12, "52")))),
+    ("VAY TV 12 5tr 12T", Ok("VAY", VayArgs(12, 5_000_000, 12))),
+    ("GOP TV 12 200k", Ok("GOP", GopArgs(12, 200_000))),
+    ("DD TV 1 TV 2 tv.3", Ok("DD", dd(1, 2, 3))),
+    ("TRA TV 12345 200k", err("bad_member", "TRA", value="TV")),
+    # At the start of a command "TV" is still the add-member keyword.
+    ("TV 12 0912345678", Ok("TV", TvArgs(12, "+84912345678"))),
+    ("TV12 0912345678 Lo Thi Mai", Ok("TV", TvArgs(12, "+84912345678", "Lo Thi Mai"))),
+    ("tv.12 0912345678", Ok("TV", TvArgs(12, "+84912345678"))),
+    ("TV 12 200k", err("missing_phone", "TV", member=12)),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "want"), [*SPOKEN_FRACTIONS, *TRA_PAIRS_OR_FRACTION, *MEMBER_REFS]
+)
+def test_closed_gaps(text: str, want: Ok | Err) -> None:
+    parsed = check(text, want)
+    assert parse(unicodedata.normalize("NFD", text), TODAY) == parsed
+    check(strip_accents(text), want)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1. TRA 12 200k\n2. HA 12 150/95",
+        "1) TRA 12 200k\n2) HA 12 150/95",
+        "a. TRA 12 200k\nb. HA 12 150/95",
+        "A) TRA 12 200k\nB) HA 12 150/95",
+        "(1) TRA 12 200k\n(2) HA 12 150/95",
+        "1.TRA 12 200k\n2.HA 12 150/95",
+        "1. TRA 12 200k; 2. HA 12 150/95",
+        "1 . TRA 12 200k\n2 . HA 12 150/95",
+        "  1.  TRA 12 200k\n  2.  HA 12 150/95",
+        "1. - TRA 12 200k\n2. - HA 12 150/95",
+        "10. TRA 12 200k\n11. HA 12 150/95",
+    ],
+)
+def test_numbered_lines(text: str) -> None:
+    parsed = check(text, Ok("TRA", tra((12, 200_000))), Ok("HA", ha(rd(12, 150, 95))))
+    assert [i.raw for i in parsed.items] == ["TRA 12 200k", "HA 12 150/95"]
+
+
+def test_numbered_lines_edge_cases() -> None:
+    # numbered continuation lines of a header
+    check(
+        "TRA 21/11\n1. 12 200k\n2. 15 300k",
+        Ok("TRA", tra((12, 200_000)), D21),
+        Ok("TRA", tra((15, 300_000)), D21),
+    )
+    # a numbered mistake still gets its suggestion, a numbered "thank you" no reply
+    check("1. TRAA 12 200k", err("unknown_keyword", word="TRAA", suggestion="TRA"))
+    assert parse("1. Cam on", TODAY).items == []
+    # numbers that are not list marks stay
+    check("TRA 12 200k\n15 300k", Ok("TRA", tra((12, 200_000))), Ok("TRA", tra((15, 300_000))))
+    check("DD 21.11 1-3", Ok("DD", dd(1, 2, 3), D21))
+    check("TRA 12 1.5tr", Ok("TRA", tra((12, 1_500_000))))
+    check("tv.12 0912345678", Ok("TV", TvArgs(12, "+84912345678")))
+
+
 # --- several commands in one SMS ----------------------------------------------------------
 
 
@@ -663,7 +787,7 @@ _KEYWORD_FORMS = [
     *KEYWORDS,
     *(k.lower() for k in KEYWORDS),
     "Trả", "ĐĐ", "Thăm", "Góp", "Hủy", "Nợ", "Nhờ", "Quỹ", "Lịch", "Mảng", "vắng", "CLB K12",
-    "PAY", "bp", "?", "TRAA", "tra:", "HA.", "trả nợ",
+    "PAY", "bp", "?", "TRAA", "tra:", "HA.", "trả nợ", "1. TRA", "a) HA", "(2) NO",
 ]  # fmt: skip
 _ARG_FORMS = st.one_of(
     st.integers(min_value=-5, max_value=100_000).map(str),
@@ -671,6 +795,7 @@ _ARG_FORMS = st.one_of(
         ["200k", "1tr5", "2 trieu", "1 trieu ruoi", "200.000đ", "200 000", "300.000d", "5tr873"]
     ),
     st.sampled_from(["21/11", "31/02", "21-11", "1-12", "20-25", "#12", "tv12", "0", "12T"]),
+    st.sampled_from(["TV 12", "tv.12", "TV:", "# 12", "TV", "2 trieu 5", "1 tr 5", "2 củ 05"]),
     st.sampled_from(["150/95", "300/95", "90/60", "M80", "CN52", "CN 52,5", "DH6.5", "52kg"]),
     st.sampled_from(["0912 345 678", "0168 234 5678", "+84912345678", "1952", "nu", "NAM"]),
     st.sampled_from(["K7QA", "vang", "VI DAU", "EN", "don nha", "Rơ Châm", "thang", "ruoi"]),

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from menus.money import MAX_VND, MIN_VND, format_vnd, money_at, parse_money
+from menus.money import MAX_VND, MIN_VND, SpokenFraction, format_vnd, money_at, parse_money
 
 FAST = settings(max_examples=300, deadline=None)
 QUICK = settings(max_examples=150, deadline=None)
@@ -143,6 +143,73 @@ def test_money_at_counts_tokens(tokens: list[str], i: int, found: tuple[int, int
     assert money_at(tokens, i) == found
 
 
+# Digits written as their own token after a million word are its fraction, as in "1tr5".
+@pytest.mark.parametrize(
+    ("text", "vnd"),
+    [
+        ("2 trieu 5", 2_500_000),
+        ("2 triệu 5", 2_500_000),
+        ("2 TRIỆU 5", 2_500_000),
+        ("1 tr 5", 1_500_000),
+        ("2 cu 5", 2_500_000),
+        ("2 củ 5", 2_500_000),
+        ("2tr 5", 2_500_000),
+        ("2trieu 5", 2_500_000),
+        ("4 trieu 8", 4_800_000),
+        ("5 trieu 873", 5_873_000),
+        ("1 trieu 05", 1_050_000),
+        ("2 trieu 500", 2_500_000),
+        ("2 trieu 5 đ", 2_500_000),
+        ("2 trieu 5đ", 2_500_000),
+        ("2 trieu 5 vnd", 2_500_000),
+        ("1 tỷ 2", 1_200_000_000),
+        ("1.000.000 trieu 5", None),  # over the maximum
+        ("1,5 trieu 2", None),  # a decimal and a fraction
+        ("2 trieu 5000", None),  # four digits are not a fraction
+        ("2 trieu 3 thang", None),  # "3 thang" counts months
+        ("2 trieu, 5", None),
+        ("5 k 5", None),  # only after a million or billion word
+    ],
+)
+def test_spoken_million_fraction(text: str, vnd: int | None) -> None:
+    assert parse_money(text) == vnd
+    assert parse_money(unicodedata.normalize("NFD", text)) == vnd
+
+
+# The ambiguous cases, both ways: the digits are the fraction unless a comma comes first, a money
+# amount follows them (they are the next member: "TRA 12 2 trieu 15 300k"), or a counting word
+# follows them; "always" and "never" let a caller overrule the money-amount test.
+@pytest.mark.parametrize(
+    ("tokens", "auto", "always", "never"),
+    [
+        (["2", "trieu", "5"], (2_500_000, 3), (2_500_000, 3), (2_000_000, 2)),
+        (["2", "trieu", "5", "quy", "thang"], (2_500_000, 3), (2_500_000, 3), (2_000_000, 2)),
+        (["2", "trieu", "5", ",", "15", "300k"], (2_500_000, 3), (2_500_000, 3), (2_000_000, 2)),
+        (["2", "trieu", ",", "15", "300k"], (2_000_000, 2), (2_000_000, 2), (2_000_000, 2)),
+        (["2", "trieu", "15", "300k"], (2_000_000, 2), (2_150_000, 3), (2_000_000, 2)),
+        (["2", "trieu", "5", "200"], (2_000_000, 2), (2_500_000, 3), (2_000_000, 2)),
+        (["2", "trieu", "5", "1", "trieu"], (2_000_000, 2), (2_500_000, 3), (2_000_000, 2)),
+        (["2", "trieu", "5", "12t"], (2_500_000, 3), (2_500_000, 3), (2_000_000, 2)),
+        (["5", "trieu", "12", "thang"], (5_000_000, 2), (5_000_000, 2), (5_000_000, 2)),
+        (["5tr", "1", "nam"], (5_000_000, 1), (5_000_000, 1), (5_000_000, 1)),
+        (["2tr", "5", "15", "300k"], (2_000_000, 1), (2_500_000, 2), (2_000_000, 1)),
+        (["1", "trieu", "200", "nghin"], (1_200_000, 4), (1_200_000, 4), (1_200_000, 4)),
+        (["1", "trieu", "ruoi", "5"], (1_500_000, 3), (1_500_000, 3), (1_500_000, 3)),
+        (["2tr5", "5"], (2_500_000, 1), (2_500_000, 1), (2_500_000, 1)),
+    ],
+)
+def test_spoken_fraction_or_next_member(
+    tokens: list[str],
+    auto: tuple[int, int],
+    always: tuple[int, int],
+    never: tuple[int, int],
+) -> None:
+    assert money_at(tokens, 0) == auto
+    assert money_at(tokens, 0, "auto") == auto
+    assert money_at(tokens, 0, "always") == always
+    assert money_at(tokens, 0, "never") == never
+
+
 @pytest.mark.parametrize(
     ("vnd", "text"),
     [
@@ -190,8 +257,22 @@ def test_parse_money_never_raises(text: str) -> None:
 
 
 @QUICK
-@given(st.lists(st.text(max_size=8), max_size=6), st.integers(min_value=0, max_value=6))
-def test_money_at_never_raises(tokens: list[str], i: int) -> None:
-    found = money_at(tokens, i)
+@given(
+    st.lists(st.text(max_size=8), max_size=6),
+    st.integers(min_value=0, max_value=6),
+    st.sampled_from(["auto", "always", "never"]),
+)
+def test_money_at_never_raises(tokens: list[str], i: int, mode: SpokenFraction) -> None:
+    found = money_at(tokens, i, mode)
     if found is not None:
         assert 1 <= found[1] <= len(tokens) - i
+
+
+@QUICK
+@given(
+    st.integers(min_value=1, max_value=999),
+    st.integers(min_value=0, max_value=999),
+    st.sampled_from(["tr", "TR", "trieu", "triệu", "cu", "củ"]),
+)
+def test_spaced_fraction_reads_as_glued(whole: int, frac: int, unit: str) -> None:
+    assert parse_money(f"{whole} {unit} {frac}") == parse_money(f"{whole}{unit}{frac}")
