@@ -68,7 +68,7 @@ class Reads:
     @property
     def session(self) -> Session:
         if self._session is None:
-            self._session = db.new_session()
+            self._session = db.read_session()
         return self._session
 
     def load(self, kind: str, key: Hashable) -> Any:

@@ -46,6 +46,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+READONLY = "dientua_readonly"
 _engine: Engine | None = None
 _factory: sessionmaker[Session] | None = None
 
@@ -69,7 +70,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             # IMMEDIATE takes the write lock up front: web and worker never deadlock upgrading.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Read-only work (a USSD hop) begins deferred and never waits for that lock.
+            readonly = conn.get_execution_options().get(READONLY, False)
+            conn.connection.driver_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -104,6 +107,16 @@ def new_session() -> Session:
     if _factory is None:
         raise RuntimeError("models.db.configure() was not called")
     return _factory()
+
+
+def read_session() -> Session:
+    """A session for reads only (a USSD hop): on SQLite it never takes the write lock."""
+    if _factory is None:
+        raise RuntimeError("models.db.configure() was not called")
+    bind = _factory.kw.get("bind")
+    if isinstance(bind, Engine):
+        return _factory(bind=bind.execution_options(**{READONLY: True}))
+    return _factory()  # bound to one connection (tests): share it
 
 
 @contextmanager
