@@ -116,7 +116,7 @@ def seed_demo(session: Session, today: date, *, members: int = 60) -> Club:
         interest_pct_month=Decimal("0.5"),
         interest_method="flat",
         default_term_months=12,
-        fund_opening_vnd=30_000_000,
+        fund_opening_vnd=60_000_000,
         founded_on=date(2018, 3, 21),
     )
     session.add(
@@ -277,9 +277,10 @@ def _history(session: Session, club: Club, roster: list, today: date, rng: rando
         loan = Loan(
             club_id=club.id,
             member_id=m.id,
-            principal_vnd=rng.choice(
-                [2_000_000, 3_000_000, 5_000_000, 5_000_000, 7_000_000, 10_000_000]
-            ),
+            # Member 12 (the demo's "member" phone) has a 5-million loan to look at.
+            principal_vnd=5_000_000
+            if m.number == 12
+            else rng.choice([1_000_000, 2_000_000, 2_000_000, 3_000_000, 3_000_000, 5_000_000]),
             interest_pct_month=club.loan_interest_pct_month,
             interest_method=club.loan_interest_method,
             term_months=12,
