@@ -165,3 +165,25 @@ def run_jobs(rt: Any, redis_conn: Redis) -> Any:
         return burst(redis_conn, allow_failures=allow_failures)
 
     return run
+
+
+MEETING_DAY = "2026-11-21 09:00:00+07:00"  # a meeting day (the 21st), Vietnam time
+
+
+@pytest.fixture
+def traveller() -> Iterator[Any]:
+    """The clock frozen on a meeting day, movable with .shift()."""
+    import time_machine
+
+    with time_machine.travel(MEETING_DAY, tick=False) as t:
+        yield t
+
+
+@pytest.fixture
+def channel(rt: Any) -> Any:
+    """The console channel, keeping what was sent in .outbox."""
+    from gateway.channels.console import ConsoleChannel
+
+    ch = ConsoleChannel()
+    rt.set_channel(ch)
+    return ch

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import time_machine
 from sqlalchemy.orm import Session
 
 from gateway.channels.console import ConsoleChannel
@@ -14,21 +12,6 @@ from models.clubs import Club
 from tests.conversations.support import give_loan
 from tests.conversations.transcript import Conversation
 from tests.factories import make_board_club
-
-NOW = "2026-11-21 09:00:00+07:00"  # a meeting day (the 21st), Vietnam time
-
-
-@pytest.fixture
-def traveller() -> Iterator[Any]:
-    with time_machine.travel(NOW, tick=False) as t:
-        yield t
-
-
-@pytest.fixture
-def channel(rt: Any) -> ConsoleChannel:
-    ch = ConsoleChannel()
-    rt.set_channel(ch)
-    return ch
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ a job run twice, and the sweeper picking up what Redis never got."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,22 +25,8 @@ from tests.conversations.support import give_loan
 from tests.factories import SECRETARY_PHONE, make_board_club
 from workers import INBOUND, OUTBOUND, jobs, runtime
 
-NOW = "2026-11-21 09:00:00+07:00"
 FORM = {"from": SECRETARY_PHONE, "to": "8085", "text": "TRA 12 200k", "id": "ATXid_dup"}
 REPLY = "OK #{ref}: TRA TV12 200.000d, con no 1.800.000d. Sai? HUY {ref}"
-
-
-@pytest.fixture
-def traveller() -> Iterator[Any]:
-    with time_machine.travel(NOW, tick=False) as t:
-        yield t
-
-
-@pytest.fixture
-def channel(rt: Any) -> ConsoleChannel:
-    ch = ConsoleChannel()
-    rt.set_channel(ch)
-    return ch
 
 
 @pytest.fixture
