@@ -20,6 +20,8 @@ def strip_accents(text: str) -> str:
 
     Characters outside Latin are transliterated by unidecode; newlines are kept.
     """
+    if text.isascii():  # most texts, and every derived "vi" catalog text: nothing to do
+        return text
     out = []
     for ch in nfc(text):
         if ord(ch) < 128:
