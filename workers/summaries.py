@@ -62,6 +62,25 @@ NUDGE_ROLES: tuple[Role, ...] = (Role.SECRETARY, Role.CHAIR)
 Recipient = tuple[int, str, str | None]  # member id, phone, language
 
 
+def _message(
+    to: str,
+    text: str,
+    kind: OutboundKind,
+    language: str,
+    dedupe_key: str,
+    club_id: int | None = None,
+) -> dict[str, Any]:
+    """One row for models.outbox.queue_messages."""
+    return {
+        "to": to,
+        "text": text,
+        "kind": kind,
+        "language": language,
+        "dedupe_key": dedupe_key,
+        "club_id": club_id,
+    }
+
+
 def _day(today: str | None) -> date:
     return date.fromisoformat(today) if today else vn_today()
 
@@ -142,12 +161,12 @@ def weekly_supervisor_summaries(today: str | None = None) -> int:
                 continue
             lang = resolve_language(language)
             outgoing.append(
-                dict(
-                    to=phone,
-                    text=render_area(area, lang),
-                    kind=OutboundKind.SUMMARY,
-                    language=lang,
-                    dedupe_key=f"sum.weekly:{period}:sup{sup_id}",
+                _message(
+                    phone,
+                    render_area(area, lang),
+                    OutboundKind.SUMMARY,
+                    lang,
+                    f"sum.weekly:{period}:sup{sup_id}",
                 )
             )
         return queue_messages(s, outgoing)
@@ -171,13 +190,13 @@ def monthly_club_reports(today: str | None = None) -> int:
             _, phone, member_lang = recipients[club_id]
             lang = resolve_language(member_lang or summary.language)
             outgoing.append(
-                dict(
-                    to=phone,
-                    text=render_bc(summary, lang),
-                    kind=OutboundKind.SUMMARY,
-                    language=lang,
+                _message(
+                    phone,
+                    render_bc(summary, lang),
+                    OutboundKind.SUMMARY,
+                    lang,
+                    f"sum.monthly:{period}:club{club_id}",
                     club_id=club_id,
-                    dedupe_key=f"sum.monthly:{period}:club{club_id}",
                 )
             )
         return queue_messages(s, outgoing)
@@ -268,13 +287,13 @@ def instalment_reminders(today: str | None = None) -> int:
                 today=day,
             )
             outgoing.append(
-                dict(
-                    to=phone,
-                    text=text,
-                    kind=OutboundKind.REMINDER,
-                    language=lang,
+                _message(
+                    phone,
+                    text,
+                    OutboundKind.REMINDER,
+                    lang,
+                    f"remind.instalment:{loan_id}:{due.isoformat()}",
                     club_id=club_id,
-                    dedupe_key=f"remind.instalment:{loan_id}:{due.isoformat()}",
                 )
             )
         return queue_messages(s, outgoing)
@@ -318,13 +337,13 @@ def meeting_reminders(today: str | None = None) -> int:
                 lang, club_code=code, meeting_on=meeting, place=place, today=day
             )
             outgoing.append(
-                dict(
-                    to=phone,
-                    text=text,
-                    kind=OutboundKind.REMINDER,
-                    language=lang,
+                _message(
+                    phone,
+                    text,
+                    OutboundKind.REMINDER,
+                    lang,
+                    f"remind.meeting:{club_id}:{meeting.isoformat()}:m{member_id}",
                     club_id=club_id,
-                    dedupe_key=f"remind.meeting:{club_id}:{meeting.isoformat()}:m{member_id}",
                 )
             )
         return queue_messages(s, outgoing)
@@ -366,13 +385,13 @@ def silent_club_nudges(today: str | None = None) -> int:
             member_id, phone, member_lang = recipients[club_id]
             lang = resolve_language(member_lang or club_lang)
             outgoing.append(
-                dict(
-                    to=phone,
-                    text=render_nudge(lang, club_code=code, meeting_on=meeting, today=day),
-                    kind=OutboundKind.REMINDER,
-                    language=lang,
+                _message(
+                    phone,
+                    render_nudge(lang, club_code=code, meeting_on=meeting, today=day),
+                    OutboundKind.REMINDER,
+                    lang,
+                    f"remind.nudge:{club_id}:{meeting.isoformat()}",
                     club_id=club_id,
-                    dedupe_key=f"remind.nudge:{club_id}:{meeting.isoformat()}",
                 )
             )
         return queue_messages(s, outgoing)
