@@ -16,28 +16,29 @@ migrated), else SQLite + the embedded Redis. Not a test: figures depend on the m
 
 from __future__ import annotations
 
-import argparse
-import logging
-import os
 import random
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response
 from rq import Queue, SimpleWorker, Worker
 
-from gateway.config import ROOT
+from bench.common import (
+    Gunicorn,
+    bench_args,
+    bench_config,
+    fresh_database,
+    in_threads,
+    run_wrk,
+    seeded_database,
+    server_env,
+    wrk_errors,
+)
 
 SECRETARY, HEALTH = "+84905000003", "+84905000005"  # models.demo.PHONES
 WEBHOOK_TEXTS = ["TRA 12 200k", "HA 12 150/95 M80", "DD vang 3 7 9", "Trả 12 450k, 15 1tr5"]
@@ -60,62 +61,9 @@ def bare_health() -> Response:
 # 1. The webhook under gunicorn
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Gunicorn:
-    """gunicorn with 2 sync workers on 127.0.0.1, in its own process group."""
-
-    def __init__(self, target: str, env: dict[str, str]) -> None:
-        self.port = _free_port()
-        self.proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2",
-             "--worker-class", "sync", "--bind", f"127.0.0.1:{self.port}",
-             "--log-level", "warning", target],
-            cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
-        )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"gunicorn {target} exited early")
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2)  # noqa: S310
-                return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise SystemExit(f"gunicorn {target} did not answer")
-
-    def stop(self) -> None:
-        """SIGTERM to the group, then wait until every worker is gone (they finish requests
-        still queued on the socket after the load ends)."""
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=30)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(self.proc.pid, 0)
-            except ProcessLookupError:
-                return
-            time.sleep(0.1)
-
-
+# request() for wrk, after bench.common.WRK_PRELUDE (tid, n).
 LUA = """
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 local texts = {%(texts)s}
-local threads = 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("tid", threads)
-end
-function init(args)
-  n = 0
-end
 function request()
   n = n + 1
   local body = "from=%%2B84905000003&to=8085&networkCode=45204&date=2026-11-21+02%%3A00%%3A00"
@@ -128,22 +76,10 @@ end
 def load_wrk(port: int, seconds: int, connections: int, run: str) -> tuple[float, int]:
     """(requests/s, errors) from wrk with 2 threads."""
     texts = ", ".join(f'"{urllib.parse.quote(t)}"' for t in WEBHOOK_TEXTS)
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
-        fh.write(LUA % {"texts": texts, "run": run})
-        script = fh.name
-    try:
-        out = subprocess.run(
-            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", script,
-             f"http://127.0.0.1:{port}/sms/inbound"],
-            capture_output=True, text=True, check=True, timeout=seconds + 30,
-        ).stdout  # fmt: skip
-    finally:
-        os.unlink(script)
+    out = run_wrk(LUA % {"texts": texts, "run": run}, f"http://127.0.0.1:{port}/sms/inbound",
+                  threads=2, connections=connections, seconds=seconds, timeout=seconds + 30)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    errors = (int(bad[1]) if bad else 0) + (sum(map(int, sock.groups())) if sock else 0)
-    return rps, errors
+    return rps, wrk_errors(out)
 
 
 def load_threads(port: int, seconds: int, connections: int, run: str) -> tuple[float, int]:
@@ -171,11 +107,7 @@ def load_threads(port: int, seconds: int, connections: int, run: str) -> tuple[f
             done[0] += ok
             errors[0] += bad
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    in_threads(worker, range(connections))
     return done[0] / seconds, errors[0]
 
 
@@ -185,9 +117,7 @@ def bench_webhook(cfg: dict[str, Any], seconds: int, connections: int) -> None:
     from workers import INBOUND, runtime
 
     load = load_wrk if shutil.which("wrk") else load_threads
-    env = {"DATABASE_URL": cfg["DATABASE_URL"], "REDIS_URL": cfg["REDIS_URL"],
-           "VAR_DIR": cfg["VAR_DIR"], "LOG_LEVEL": "WARNING", "SIMULATOR": "0",
-           "WEBHOOK_TOKEN": "", "PYTHONPATH": str(ROOT)}  # fmt: skip
+    env = server_env(cfg)
     rates: dict[str, tuple[float, int]] = {}
     for name, target in (("bare", "bench.sms_bench:bare_app"), ("webhook", "gateway.wsgi:app")):
         server = Gunicorn(target, env)
@@ -322,25 +252,13 @@ def bench_worker(n: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=int, default=8)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--messages", type=int, default=600)
-    args = parser.parse_args()
-    logging.disable(logging.INFO)
-    from bench.common import bench_config, fresh_database
-    from menus.clock import vn_today
-    from models import db
-    from models.demo import seed_demo
-
+    args = bench_args(__doc__, seconds=8, connections=16, messages=600)
     cfg = bench_config()
     print(f"db {cfg['DATABASE_URL'].split(':')[0]}, redis "
           f"{'embedded' if cfg['REDIS_URL'].startswith('unix') else cfg['REDIS_URL']}")  # fmt: skip
     fresh_database(cfg)
     bench_webhook(cfg, args.seconds, args.connections)
-    fresh_database(cfg)
-    with db.session_scope() as s:
-        seed_demo(s, vn_today())
+    seeded_database(cfg)
     bench_worker(args.messages)
 
 

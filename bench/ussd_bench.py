@@ -17,28 +17,29 @@ Not a test: figures depend on the machine; the target is loan hop >= 40% of bare
 
 from __future__ import annotations
 
-import argparse
 import json
-import logging
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import Flask, Response
 
-from gateway.config import ROOT
+from bench.common import (
+    Gunicorn,
+    bench_args,
+    bench_config,
+    in_threads,
+    run_wrk,
+    seeded_database,
+    server_env,
+    wrk_errors,
+)
 
 PHONE = "+84905000012"  # models.demo PHONES["member"]: member 12, with a loan
 THREADS = 2
@@ -61,12 +62,6 @@ class Result:
     errors: int
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _form(session_id: str, text: str) -> str:
     return urllib.parse.urlencode({"sessionId": session_id, "serviceCode": "*384*123#",
                                    "phoneNumber": PHONE, "networkCode": "45204", "text": text})
@@ -79,47 +74,14 @@ def _post(port: int, session_id: str, text: str) -> str:
         return resp.read().decode()
 
 
-class Gunicorn:
-    """gunicorn with 2 sync workers on 127.0.0.1, in its own process group."""
-
-    def __init__(self, target: str, env: dict[str, str]) -> None:
-        self.port = _free_port()
-        self.proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2",
-             "--worker-class", "sync", "--bind", f"127.0.0.1:{self.port}",
-             "--log-level", "warning", target],
-            cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"gunicorn {target} exited early")
-            try:
-                _post(self.port, "warmup", "")
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise SystemExit(f"gunicorn {target} did not answer")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=15)
+def _warm_up(port: int) -> None:
+    _post(port, "warmup", "")
 
 
+# request() for wrk, after bench.common.WRK_PRELUDE (tid, n).
 LUA = """
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 local mode, fixed, round = "%(mode)s", "%(fixed)s", "%(round)s"
 local phone = "%%2B84905000012&serviceCode=%%2A384%%2A123%%23&networkCode=45204"
-local threads = 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("tid", threads)
-end
-function init(args)
-  n = 0
-end
 function request()
   n = n + 1
   local sid = fixed
@@ -138,32 +100,21 @@ def _ms(value: str) -> float:
     return float(m[1]) * scale
 
 
-def run_wrk(name: str, port: int, seconds: int, connections: int, mode: str, rnd: int) -> Result:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
-        fh.write(LUA % {"mode": mode, "fixed": "bench-fixed", "round": rnd})
-        script = fh.name
-    try:
-        out = subprocess.run(
-            ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script,
-             f"http://127.0.0.1:{port}/ussd"],
-            capture_output=True, text=True, check=True,
-        ).stdout
-    finally:
-        os.unlink(script)
+def load_wrk(name: str, port: int, seconds: int, connections: int, mode: str, rnd: int
+             ) -> Result:
+    out = run_wrk(LUA % {"mode": mode, "fixed": "bench-fixed", "round": rnd},
+                  f"http://127.0.0.1:{port}/ussd", threads=THREADS, connections=connections,
+                  seconds=seconds, latency=True)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     p50 = re.search(r"^\s+50%\s+(\S+)\s*$", out, re.M)
     p99 = re.search(r"^\s+99%\s+(\S+)\s*$", out, re.M)
     if not (rps and p50 and p99):
         raise SystemExit(f"wrk gave no figures for {name}:\n{out}")
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    count = int(bad[1]) if bad else 0
-    count += sum(int(x) for x in errors.groups()) if errors else 0
-    return Result(name, float(rps[1]), _ms(p50[1]), _ms(p99[1]), count)
+    return Result(name, float(rps[1]), _ms(p50[1]), _ms(p99[1]), wrk_errors(out))
 
 
-def run_threads(name: str, port: int, seconds: int, connections: int, mode: str, rnd: int
-                ) -> Result:
+def load_threads(name: str, port: int, seconds: int, connections: int, mode: str, rnd: int
+                 ) -> Result:
     """The fallback load loop: one thread per connection, each posting until time is up."""
     latencies: list[float] = []
     errors = [0]
@@ -186,24 +137,9 @@ def run_threads(name: str, port: int, seconds: int, connections: int, mode: str,
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=worker, args=(i % THREADS + 1,)) for i in range(connections)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    in_threads(worker, (i % THREADS + 1 for i in range(connections)))
     q = statistics.quantiles(latencies, n=100)
     return Result(name, len(latencies) / seconds, q[49] * 1000, q[98] * 1000, errors[0])
-
-
-def seed(cfg: dict) -> None:
-    from bench.common import fresh_database
-    from menus.clock import vn_today
-    from models import db
-    from models.demo import seed_demo
-
-    fresh_database(cfg)
-    with db.session_scope() as s:
-        seed_demo(s, vn_today())
 
 
 def premade_sessions(port: int, rounds: int) -> None:
@@ -233,24 +169,16 @@ SCENARIOS = (
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--connections", type=int, default=50)
-    args = parser.parse_args()
-    logging.disable(logging.INFO)
-    from bench.common import bench_config
-
+    args = bench_args(__doc__, seconds=4, rounds=4, connections=50)
     cfg = bench_config()
-    seed(cfg)
-    load = run_wrk if shutil.which("wrk") else run_threads
-    print(f"load: {'wrk' if load is run_wrk else 'python threads'}, {args.connections} "
+    seeded_database(cfg)
+    load = load_wrk if shutil.which("wrk") else load_threads
+    print(f"load: {'wrk' if load is load_wrk else 'python threads'}, {args.connections} "
           f"connections, {args.rounds} rounds of {args.seconds}s per scenario, alternating; "
           f"db {cfg['DATABASE_URL'].split(':')[0]}; load average {os.getloadavg()[0]:.1f}")
-    env = {"DATABASE_URL": cfg["DATABASE_URL"], "REDIS_URL": cfg["REDIS_URL"],
-           "VAR_DIR": cfg["VAR_DIR"], "LOG_LEVEL": "WARNING", "SIMULATOR": "0",
-           "WEBHOOK_TOKEN": "", "PYTHONPATH": str(ROOT)}
-    servers = [Gunicorn("bench.ussd_bench:bare_app", env), Gunicorn("gateway.wsgi:app", env)]
+    env = server_env(cfg)
+    servers = [Gunicorn("bench.ussd_bench:bare_app", env, _warm_up),
+               Gunicorn("gateway.wsgi:app", env, _warm_up)]
     runs: dict[str, list[Result]] = {name: [] for name, _ in SCENARIOS}
     try:
         premade_sessions(servers[1].port, args.rounds)

@@ -15,6 +15,7 @@ from menus.encoding import fits_ussd
 from models.clubs import Club, Member
 from models.ledger import Loan, Repayment
 from tests.factories import make_board_club
+from tests.ussd.support import expected_lines
 
 NOW = "2026-11-20 09:00:00+07:00"  # a Friday; the test club meets on the 21st
 TODAY = date(2026, 11, 20)
@@ -49,6 +50,11 @@ class Phone:
         self.inputs = []
         return self._hop()
 
+    def dialled(self) -> Phone:
+        """This phone after dial(), for tests that do not look at the first screen."""
+        self.dial()
+        return self
+
     def press(self, *answers: str) -> str:
         """Answer one screen after another; returns the last screen."""
         body = ""
@@ -58,13 +64,14 @@ class Phone:
         return body
 
     def talk(self, script: str) -> None:
-        """Play a transcript: "> 1" answers ("> " alone dials), "< ..." lines are the screen."""
+        """Play a transcript: "> 1" answers ("> " alone dials), "< ..." lines are the screen
+        ("< @name": the lines of support.SCREENS[name])."""
         steps: list[tuple[str | None, list[str]]] = []
         for line in textwrap.dedent(script).strip("\n").splitlines():
             if line.startswith(">"):
                 steps.append((line[1:].strip() or None, []))
             elif line.startswith("<"):
-                steps[-1][1].append(line[2:])
+                steps[-1][1].extend(expected_lines(line))
         for answer, expected in steps:
             got = self.dial() if answer is None else self.press(answer)
             assert got == "\n".join(expected), f"after {answer!r}:\n{got}"

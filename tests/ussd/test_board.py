@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from gateway.channels.console import ConsoleChannel
 from menus.i18n import t
 from models.ledger import Repayment
 from models.messages import InboundMessage, OutboundMessage
@@ -24,12 +23,7 @@ def test_repayment_form_transcript_vi(club, session, phone, rt):
     ph = phone(SECRETARY_PHONE)
     ph.talk("""
         >
-        < CON 1 Khoan vay
-        < 2 Suc khoe
-        < 3 Sinh hoat
-        < 4 Nho giup do
-        < 5 Quy CLB
-        < 6 Ngon ngu/Language
+        < @home_vi
         < 7 Nhap so lieu
         > 7
         < CON Nhap so lieu:
@@ -39,8 +33,7 @@ def test_repayment_form_transcript_vi(club, session, phone, rt):
         < 4 Tham nha
         < 0 Quay lai, 00 Menu
         > 2
-        < CON So the thanh vien:
-        < 0 Quay lai, 00 Menu
+        < @ask_member_vi
         > 99
         < CON Khong co TV 99.
         < So the thanh vien:
@@ -50,23 +43,17 @@ def test_repayment_form_transcript_vi(club, session, phone, rt):
         < So the thanh vien:
         < 0 Quay lai, 00 Menu
         > 12
-        < CON TV12 Lan tra bao nhieu? (VD: 450k)
-        < 0 Quay lai, 00 Menu
+        < @pay_ask_vi
         > nhieu
         < CON Khong hieu so tien. VD: 450000 hoac 450k.
         < TV12 Lan tra bao nhieu? (VD: 450k)
         < 0 Quay lai, 00 Menu
         > 0
-        < CON So the thanh vien:
-        < 0 Quay lai, 00 Menu
+        < @ask_member_vi
         > 12
-        < CON TV12 Lan tra bao nhieu? (VD: 450k)
-        < 0 Quay lai, 00 Menu
+        < @pay_ask_vi
         > 450k
-        < CON TV12 Lan tra 450.000d.
-        < 1 Gui
-        < 2 Huy
-        < 0 Quay lai, 00 Menu
+        < @pay_confirm_vi 450.000
         > 3
         < CON Chon lai:
         < TV12 Lan tra 450.000d.
@@ -82,9 +69,8 @@ def test_repayment_form_transcript_vi(club, session, phone, rt):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_repayment_records_through_the_sms_path_with_reply_and_reference(
-    club, session, phone, rt, run_jobs, lang
+    club, session, phone, rt, channel, run_jobs, lang
 ):
-    rt.set_channel(ConsoleChannel())
     set_language(session, club, lang, 1)
     add_loan(session, club)
     ph = phone(SECRETARY_PHONE)
@@ -114,11 +100,9 @@ def test_repayment_records_through_the_sms_path_with_reply_and_reference(
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_attendance_with_absent_members(club, session, phone, rt, run_jobs, lang):
-    rt.set_channel(ConsoleChannel())
+def test_attendance_with_absent_members(club, session, phone, rt, channel, run_jobs, lang):
     set_language(session, club, lang, 1)
-    ph = phone(SECRETARY_PHONE)
-    ph.dial()
+    ph = phone(SECRETARY_PHONE).dialled()
     ph.press("7", "1")
     assert ph.press("1").startswith("CON " + t(lang, "ussd.att.ask"))
     assert ph.press("3*99").startswith("CON " + t(lang, "ussd.err.members", members="99"))
@@ -134,8 +118,7 @@ def test_attendance_with_absent_members(club, session, phone, rt, run_jobs, lang
 
 
 def test_attendance_everyone_present_and_ranges(club, session, phone, rt):
-    ph = phone(SECRETARY_PHONE)
-    ph.dial()
+    ph = phone(SECRETARY_PHONE).dialled()
     ph.press("7", "1")
     assert ph.press("2") == (
         "CON Diem danh hom nay: ca 40 nguoi co mat.\n1 Gui\n2 Huy\n0 Quay lai, 00 Menu")
@@ -148,11 +131,10 @@ def test_attendance_everyone_present_and_ranges(club, session, phone, rt):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_health_volunteer_enters_a_reading(club, session, phone, rt, run_jobs, lang):
-    rt.set_channel(ConsoleChannel())
+def test_health_volunteer_enters_a_reading(club, session, phone, rt, channel, run_jobs,
+                                           lang):
     set_language(session, club, lang, 3)
-    ph = phone(HEALTH_PHONE)
-    ph.dial()
+    ph = phone(HEALTH_PHONE).dialled()
     forms = ph.press("7")
     assert f"3 {t(lang, 'ussd.forms.bp')}" in forms
     assert t(lang, "ussd.forms.pay") not in forms and t(lang, "ussd.forms.visit") not in forms
@@ -172,11 +154,9 @@ def test_health_volunteer_enters_a_reading(club, session, phone, rt, run_jobs, l
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_homecare_volunteer_records_a_visit(club, session, phone, rt, run_jobs, lang):
-    rt.set_channel(ConsoleChannel())
+def test_homecare_volunteer_records_a_visit(club, session, phone, channel, run_jobs, lang):
     set_language(session, club, lang, 4)
-    ph = phone(HOMECARE_PHONE)
-    ph.dial()
+    ph = phone(HOMECARE_PHONE).dialled()
     assert ph.press("7").startswith(f"CON {t(lang, 'ussd.forms.title')}\n4 ")
     ph.press("4")
     assert ph.press("12").startswith(
@@ -196,8 +176,7 @@ def test_plain_members_have_no_forms_menu(club, phone):
 
 def test_two_forms_in_one_session_get_their_own_keys(club, session, phone, rt):
     add_loan(session, club)
-    ph = phone(SECRETARY_PHONE)
-    ph.dial()
+    ph = phone(SECRETARY_PHONE).dialled()
     ph.press("7", "2", "12", "200k", "1")
     ph.dial(ph.session_id + "b")
     ph.press("7", "4", "12", "1")
@@ -206,12 +185,9 @@ def test_two_forms_in_one_session_get_their_own_keys(club, session, phone, rt):
     assert len(set(keys)) == 2
 
 
-def test_a_refused_form_gets_its_reason_by_sms(club, session, phone, rt, run_jobs):
+def test_a_refused_form_gets_its_reason_by_sms(club, session, phone, channel, run_jobs):
     """Member 12 has no loan: the form is accepted on USSD, the SMS reply says why it failed."""
-    console = ConsoleChannel()
-    rt.set_channel(console)
-    ph = phone(SECRETARY_PHONE)
-    ph.dial()
+    ph = phone(SECRETARY_PHONE).dialled()
     ph.press("7", "2", "12", "450k", "1")
     run_jobs()
     assert session.scalar(select(Repayment)) is None
@@ -220,12 +196,12 @@ def test_a_refused_form_gets_its_reason_by_sms(club, session, phone, rt, run_job
     assert date.today() == TODAY
 
 
-def test_a_phone_in_two_clubs_records_for_the_member_chosen(club, session, phone, rt, run_jobs):
+def test_a_phone_in_two_clubs_records_for_the_member_chosen(club, session, phone, channel,
+                                                           run_jobs):
     from models.admin import add_member
     from models.enums import Role
     from tests.factories import make_board_club
 
-    rt.set_channel(ConsoleChannel())
     other = make_board_club(session, "K13")
     add_member(session, other, number=41, full_name="Nguyen Van Binh", phone=SECRETARY_PHONE,
                roles=[Role.TREASURER])

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from gateway.channels.console import ConsoleChannel
 from menus.i18n import t
 from menus.views import render_fund, render_health, render_loan, render_meeting
 from models.clubs import Member
@@ -44,12 +43,7 @@ def data(session: Any, club: Any) -> Any:
 def test_member_menu_transcript_vi(data, phone):
     phone(MEMBER_PHONE).talk("""
         >
-        < CON 1 Khoan vay
-        < 2 Suc khoe
-        < 3 Sinh hoat
-        < 4 Nho giup do
-        < 5 Quy CLB
-        < 6 Ngon ngu/Language
+        < @home_vi
         > 1
         < CON Con no: 1.500.000d
         < Ky toi 21/11: 200.000d
@@ -64,12 +58,7 @@ def test_member_menu_transcript_vi(data, phone):
         < Da tra: 15/10 100.000d, 21/09 200.000d, 21/08 200.000d
         < 0 Quay lai, 00 Menu
         > 0
-        < CON 1 Khoan vay
-        < 2 Suc khoe
-        < 3 Sinh hoat
-        < 4 Nho giup do
-        < 5 Quy CLB
-        < 6 Ngon ngu/Language
+        < @home_vi
         > 2
         < CON Huyet ap:
         < 20/11 182/112 cao do 3 (CANH BAO)
@@ -78,24 +67,11 @@ def test_member_menu_transcript_vi(data, phone):
         < Dang tang
         < 0 Quay lai, 00 Menu
         > 00
-        < CON 1 Khoan vay
-        < 2 Suc khoe
-        < 3 Sinh hoat
-        < 4 Nho giup do
-        < 5 Quy CLB
-        < 6 Ngon ngu/Language
+        < @home_vi
         > 3
-        < CON Sinh hoat toi: 21/11
-        < Tai: Nha van hoa thon
-        < Nam nay ban du 1/2 buoi.
-        < 0 Quay lai, 00 Menu
+        < @meeting_vi 1/2
         > 0
-        < CON 1 Khoan vay
-        < 2 Suc khoe
-        < 3 Sinh hoat
-        < 4 Nho giup do
-        < 5 Quy CLB
-        < 6 Ngon ngu/Language
+        < @home_vi
         > 5
         < CON Quy CLB: 28.600.000d
         < Ban da gop: 100.000d
@@ -112,32 +88,16 @@ def test_member_menu_transcript_vi_dau_pages_in_ucs2(data, session, phone):
     set_language(session, data, "vi_dau")
     phone(MEMBER_PHONE).talk("""
         >
-        < CON 1 Khoản vay
-        < 2 Sức khỏe
-        < 3 Sinh hoạt
-        < 4 Nhờ giúp đỡ
-        < 5 Quỹ CLB
-        < 6 Ngôn ngữ/Language
+        < @home_vi_dau
         > 1
-        < CON Còn nợ: 1.500.000đ
-        < Kỳ tới 21/11: 200.000đ
-        < Quá hạn 1 kỳ: 100.000đ
-        < 98 Tiếp
+        < @loan_vi_dau
         > 98
         < CON Đã trả: 15/10 100.000đ, 21/09 200.000đ, 21/08 200.000đ
         < 0 Quay lại, 00 Menu
         > 0
-        < CON Còn nợ: 1.500.000đ
-        < Kỳ tới 21/11: 200.000đ
-        < Quá hạn 1 kỳ: 100.000đ
-        < 98 Tiếp
+        < @loan_vi_dau
         > 0
-        < CON 1 Khoản vay
-        < 2 Sức khỏe
-        < 3 Sinh hoạt
-        < 4 Nhờ giúp đỡ
-        < 5 Quỹ CLB
-        < 6 Ngôn ngữ/Language
+        < @home_vi_dau
         > 2
         < CON Huyết áp:
         < 20/11 182/112 cao độ 3 (CẢNH BÁO)
@@ -153,12 +113,7 @@ def test_member_menu_transcript_vi_dau_pages_in_ucs2(data, session, phone):
         < 20/11 182/112 cao độ 3 (CẢNH BÁO)
         < 98 Tiếp
         > 00
-        < CON 1 Khoản vay
-        < 2 Sức khỏe
-        < 3 Sinh hoạt
-        < 4 Nhờ giúp đỡ
-        < 5 Quỹ CLB
-        < 6 Ngôn ngữ/Language
+        < @home_vi_dau
     """)
 
 
@@ -166,12 +121,7 @@ def test_member_menu_transcript_en(data, session, phone):
     set_language(session, data, "en")
     phone(MEMBER_PHONE).talk("""
         >
-        < CON 1 My loan
-        < 2 Health
-        < 3 Meetings
-        < 4 Ask for help
-        < 5 Club fund
-        < 6 Language/Ngon ngu
+        < @home_en
         > 2
         < CON Blood pressure:
         < 20/11 182/112 high grade 3 (ALERT)
@@ -180,12 +130,7 @@ def test_member_menu_transcript_en(data, session, phone):
         < Going up
         < 0 Back, 00 Menu
         > 0
-        < CON 1 My loan
-        < 2 Health
-        < 3 Meetings
-        < 4 Ask for help
-        < 5 Club fund
-        < 6 Language/Ngon ngu
+        < @home_en
         > 3
         < CON Next meeting: 21/11
         < At: Nha van hoa thon
@@ -228,12 +173,10 @@ def test_every_member_view_in_every_language(data, session, phone, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_help_request_records_and_tells_volunteers_and_chair(data, session, phone, rt, run_jobs,
-                                                             lang):
-    rt.set_channel(ConsoleChannel())
+def test_help_request_records_and_tells_volunteers_and_chair(data, session, phone, rt, channel,
+                                                             run_jobs, lang):
     m = set_language(session, data, lang)
-    ph = phone(MEMBER_PHONE)
-    ph.dial()
+    ph = phone(MEMBER_PHONE).dialled()
     kinds = ph.press("4")
     assert kinds.startswith(f"CON {t(lang, 'ussd.help.title')}\n1 {t(lang, 'ussd.help.ill')}")
     assert ph.press("1") == f"CON {t(lang, 'ussd.help.note')}\n{t(lang, 'ussd.nav')}"
@@ -256,16 +199,14 @@ def test_help_request_records_and_tells_volunteers_and_chair(data, session, phon
                                                        "NHO can tien thuoc")],
 )
 def test_help_request_kinds(data, phone, rt, keys, command):
-    ph = phone(MEMBER_PHONE)
-    ph.dial()
+    ph = phone(MEMBER_PHONE).dialled()
     ph.press("4", *keys)
     assert ph.press("1").startswith("END ")
     assert [j[2] for j in jobs(rt)] == [command]
 
 
 def test_help_request_cancelled_sends_nothing(data, phone, rt):
-    ph = phone(MEMBER_PHONE)
-    ph.dial()
+    ph = phone(MEMBER_PHONE).dialled()
     ph.press("4", "1", "1")
     assert ph.press("2") == (
         "CON Da huy, chua gui gi.\n1 Khoan vay\n2 Suc khoe\n3 Sinh hoat\n4 Nho giup do\n"
@@ -277,12 +218,11 @@ def test_help_request_cancelled_sends_nothing(data, phone, rt):
 @pytest.mark.parametrize(("start", "choice", "code", "command"),
                          [("vi", "3", "en", "NN EN"), ("en", "2", "vi_dau", "NN VI DAU"),
                           ("vi_dau", "1", "vi", "NN VI")])
-def test_language_change_is_enqueued_and_the_session_switches(data, session, phone, rt, run_jobs,
-                                                              start, choice, code, command):
-    rt.set_channel(ConsoleChannel())
+def test_language_change_is_enqueued_and_the_session_switches(data, session, phone, rt, channel,
+                                                              run_jobs, start, choice, code,
+                                                              command):
     m = set_language(session, data, start)
-    ph = phone(MEMBER_PHONE)
-    ph.dial()
+    ph = phone(MEMBER_PHONE).dialled()
     menu = ph.press("6")
     assert menu[4:].split("\n")[:3] == [
         "1 Tieng Viet khong dau",
@@ -299,12 +239,11 @@ def test_language_change_is_enqueued_and_the_session_switches(data, session, pho
     assert ph.dial().startswith(f"CON 1 {t(code, 'ussd.home.loan')}")
 
 
-def test_language_on_a_shared_phone_is_the_chosen_members_own(club, session, phone, rt, run_jobs):
+def test_language_on_a_shared_phone_is_the_chosen_members_own(club, session, phone, rt, channel,
+                                                              run_jobs):
     from tests.factories import SHARED_PHONE
 
-    rt.set_channel(ConsoleChannel())
-    ph = phone(SHARED_PHONE)
-    ph.dial()
+    ph = phone(SHARED_PHONE).dialled()
     ph.press("2", "6", "3")
     assert [j[1:3] for j in jobs(rt)] == [(member(club, 21).id, "NN EN")]
     run_jobs()

@@ -14,9 +14,7 @@ from models.admin import add_supervisor
 from models.views import set_pin
 from tests.factories import MEMBER_PHONE, SECRETARY_PHONE, SHARED_PHONE
 from tests.ussd.conftest import add_loan, jobs, member, set_language
-
-HOME_VI = ("CON 1 Khoan vay\n2 Suc khoe\n3 Sinh hoat\n4 Nho giup do\n5 Quy CLB\n"
-           "6 Ngon ngu/Language")
+from tests.ussd.support import HOME_VI
 
 
 def test_unknown_phone_gets_one_screen_on_how_to_join(club, phone, rt):
@@ -41,12 +39,7 @@ def test_shared_phone_asks_who_is_calling(club, session, phone):
         < 1 Lan
         < 2 H'Bla
         > 2
-        < CON 1 Khoan vay
-        < 2 Suc khoe
-        < 3 Sinh hoat
-        < 4 Nho giup do
-        < 5 Quy CLB
-        < 6 Ngon ngu/Language
+        < @home_vi
         < 0 Quay lai, 00 Menu
         > 0
         < CON Ban la ai?
@@ -61,8 +54,7 @@ def test_shared_phone_names_carry_their_card_number_when_alike(club, session, ph
 
 
 def test_shared_phone_forms_are_sent_for_the_member_chosen(club, session, phone, rt):
-    ph = phone(SHARED_PHONE)
-    ph.dial()
+    ph = phone(SHARED_PHONE).dialled()
     ph.press("2", "4", "1", "1", "1")
     assert jobs(rt) == [(SHARED_PHONE, member(club, 21).id, "NHO om", f"{ph.session_id}:1")]
 
@@ -93,24 +85,11 @@ def test_pin_before_loan_and_health_then_lock_out(pin_club, phone, redis_conn):
     ph = phone(MEMBER_PHONE)
     ph.talk("""
         >
-        < CON 1 Khoan vay
-        < 2 Suc khoe
-        < 3 Sinh hoat
-        < 4 Nho giup do
-        < 5 Quy CLB
-        < 6 Ngon ngu/Language
+        < @home_vi
         > 3
-        < CON Sinh hoat toi: 21/11
-        < Tai: Nha van hoa thon
-        < Nam nay ban du 0/0 buoi.
-        < 0 Quay lai, 00 Menu
+        < @meeting_vi 0/0
         > 0
-        < CON 1 Khoan vay
-        < 2 Suc khoe
-        < 3 Sinh hoat
-        < 4 Nho giup do
-        < 5 Quy CLB
-        < 6 Ngon ngu/Language
+        < @home_vi
         > 1
         < CON Nhap ma PIN 4 so:
         < 0 Quay lai, 00 Menu
@@ -144,8 +123,7 @@ def test_pin_before_loan_and_health_then_lock_out(pin_club, phone, redis_conn):
 def test_a_right_pin_opens_loan_and_health_for_the_session_and_clears_failures(
     pin_club, phone, redis_conn
 ):
-    ph = phone(MEMBER_PHONE)
-    ph.dial()
+    ph = phone(MEMBER_PHONE).dialled()
     ph.press("1", "1111")
     assert redis_conn.get(pin_key(member(pin_club, 12).id)) == b"1"
     assert ph.press("2468").startswith("CON Con no: 2.000.000d")
@@ -157,8 +135,7 @@ def test_a_right_pin_opens_loan_and_health_for_the_session_and_clears_failures(
 
 def test_pin_club_member_without_pin_is_told_to_ask_the_board(pin_club, session, phone):
     set_pin(session, member(pin_club, 12), None)
-    ph = phone(MEMBER_PHONE)
-    ph.dial()
+    ph = phone(MEMBER_PHONE).dialled()
     assert ph.press("1") == (
         "CON Ban chua co ma PIN. Nho Ban chu nhiem CLB dat ma cho ban.\n0 Quay lai, 00 Menu")
     assert ph.press("0") == HOME_VI
@@ -166,8 +143,7 @@ def test_pin_club_member_without_pin_is_told_to_ask_the_board(pin_club, session,
 
 def test_pins_are_per_member_on_a_shared_phone(pin_club, session, phone):
     set_pin(session, member(pin_club, 20), "1357")
-    ph = phone(SHARED_PHONE)
-    ph.dial()
+    ph = phone(SHARED_PHONE).dialled()
     ph.press("1", "1")
     assert ph.press("1357").startswith("CON Ban khong co khoan vay nao.")
     assert ph.press("00", "0", "2", "1") == (
@@ -176,8 +152,7 @@ def test_pins_are_per_member_on_a_shared_phone(pin_club, session, phone):
 
 def test_dropped_form_is_resumed_from_the_next_dial(club, session, phone, rt, redis_conn):
     add_loan(session, club)
-    ph = phone(SECRETARY_PHONE)
-    ph.dial()
+    ph = phone(SECRETARY_PHONE).dialled()
     ph.press("7", "2", "12")  # ... and the session drops on the amount question
     assert 0 < redis_conn.ttl(resume_key(SECRETARY_PHONE)) <= RESUME_SECONDS
     ph.talk("""
@@ -186,19 +161,13 @@ def test_dropped_form_is_resumed_from_the_next_dial(club, session, phone, rt, re
         < 1 Tiep tuc
         < 2 Bat dau lai
         > 1
-        < CON TV12 Lan tra bao nhieu? (VD: 450k)
-        < 0 Quay lai, 00 Menu
+        < @pay_ask_vi
         > 0
-        < CON So the thanh vien:
-        < 0 Quay lai, 00 Menu
+        < @ask_member_vi
         > 12
-        < CON TV12 Lan tra bao nhieu? (VD: 450k)
-        < 0 Quay lai, 00 Menu
+        < @pay_ask_vi
         > 300k
-        < CON TV12 Lan tra 300.000d.
-        < 1 Gui
-        < 2 Huy
-        < 0 Quay lai, 00 Menu
+        < @pay_confirm_vi 300.000
         > 1
         < END Da gui. Ket qua va ma so se den bang SMS.
     """)
@@ -208,8 +177,7 @@ def test_dropped_form_is_resumed_from_the_next_dial(club, session, phone, rt, re
 
 
 def test_starting_again_forgets_the_dropped_form(club, phone, redis_conn):
-    ph = phone(SECRETARY_PHONE)
-    ph.dial()
+    ph = phone(SECRETARY_PHONE).dialled()
     ph.press("7", "3", "12", "150")
     ph.dial()
     assert ph.press("2").startswith("CON 1 Khoan vay")
@@ -218,8 +186,7 @@ def test_starting_again_forgets_the_dropped_form(club, phone, redis_conn):
 
 
 def test_a_drop_at_the_resume_offer_keeps_the_offer(club, phone):
-    ph = phone(SECRETARY_PHONE)
-    ph.dial()
+    ph = phone(SECRETARY_PHONE).dialled()
     ph.press("7", "4", "12")
     assert ph.dial().startswith("CON Ban dang nhap do: Tham nha")
     assert ph.dial().startswith("CON Ban dang nhap do: Tham nha")
@@ -227,8 +194,7 @@ def test_a_drop_at_the_resume_offer_keeps_the_offer(club, phone):
 
 
 def test_leaving_a_form_for_the_menu_forgets_it(club, phone, redis_conn):
-    ph = phone(SECRETARY_PHONE)
-    ph.dial()
+    ph = phone(SECRETARY_PHONE).dialled()
     ph.press("7", "1", "1")
     assert redis_conn.get(resume_key(SECRETARY_PHONE)) is not None
     ph.press("00")
@@ -237,8 +203,7 @@ def test_leaving_a_form_for_the_menu_forgets_it(club, phone, redis_conn):
 
 def test_resume_is_offered_in_the_members_language(club, session, phone):
     set_language(session, club, "en", 1)
-    ph = phone(SECRETARY_PHONE)
-    ph.dial()
+    ph = phone(SECRETARY_PHONE).dialled()
     ph.press("7", "1", "1")
     assert ph.dial() == "CON You were entering: Attendance\n1 Continue\n2 Start again"
 
@@ -258,8 +223,7 @@ def test_repeated_first_hop_does_not_break_the_session(club, session, phone, red
 
 
 def test_wrong_choice_is_repeated_on_a_retried_hop(club, phone):
-    ph = phone(MEMBER_PHONE)
-    ph.dial()
+    ph = phone(MEMBER_PHONE).dialled()
     wrong = ph.press("8")
     assert wrong.startswith("CON Chon lai:\n1 Khoan vay")
     assert ph.post("8").get_data(as_text=True) == wrong
@@ -270,8 +234,7 @@ def test_session_survives_a_web_process_restart(club, session, phone, rt, test_c
     from gateway import create_app
 
     add_loan(session, club)
-    ph = phone(MEMBER_PHONE)
-    ph.dial()
+    ph = phone(MEMBER_PHONE).dialled()
     ph.client = create_app(test_config, init_runtime=False).test_client()
     assert ph.press("1").startswith("CON Con no: 2.000.000d")
     assert 0 < redis_conn.ttl(session_key(ph.session_id)) <= test_config["USSD_SESSION_TTL"]
@@ -279,8 +242,7 @@ def test_session_survives_a_web_process_restart(club, session, phone, rt, test_c
 
 def test_session_ttl_comes_from_config(club, phone, app, redis_conn):
     app.config["USSD_SESSION_TTL"] = 42
-    ph = phone(MEMBER_PHONE)
-    ph.dial()
+    ph = phone(MEMBER_PHONE).dialled()
     assert 0 < redis_conn.ttl(session_key(ph.session_id)) <= 42
 
 
@@ -326,16 +288,14 @@ def test_an_unexpected_error_ends_politely(club, phone, monkeypatch):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(gateway.ussd, "loan_view", broken)
-    ph = phone(MEMBER_PHONE)
-    ph.dial()
+    ph = phone(MEMBER_PHONE).dialled()
     resp = ph.post("1")
     assert resp.status_code == 200
     assert resp.get_data(as_text=True) == "END Xin loi, he thong dang ban. Vui long goi lai sau."
 
 
 def test_a_hop_never_writes_the_database(club, session, phone, rt, statements):
-    ph = phone(SECRETARY_PHONE)
-    ph.dial()
+    ph = phone(SECRETARY_PHONE).dialled()
     ph.press("7", "2", "12", "450k", "1")
     ph.dial()
     ph.press("6", "3")
@@ -365,8 +325,7 @@ def statements(session: Any) -> Any:
 def test_a_view_is_read_once_per_session(club, session, phone, statements):
     add_loan(session, club)
     set_language(session, club, "vi_dau")
-    ph = phone(MEMBER_PHONE)
-    ph.dial()
+    ph = phone(MEMBER_PHONE).dialled()
     loan = ph.press("1")
     assert "SELECT" in statements
     statements.clear()
