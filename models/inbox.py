@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from menus.clock import utcnow
 from models.enums import InboundStatus
 from models.messages import InboundMessage
+
+MAX_CLOCK_SKEW = timedelta(days=1)
 
 
 def store_inbound(
@@ -29,6 +31,8 @@ def store_inbound(
 ) -> tuple[int, bool]:
     """Insert the message unless (provider, provider_id) is known; returns (id, newly stored)."""
     now = utcnow()
+    if received_at is not None and abs(received_at - now) > MAX_CLOCK_SKEW:
+        received_at = now  # a phone or provider clock far off must not move "today"
     values = dict(
         provider=provider,
         provider_id=provider_id,

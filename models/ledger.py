@@ -134,6 +134,7 @@ def loan_state(schedule: list[Instalment], paid: int, today: date) -> LoanState:
     total = sum(i.amount for i in schedule)
     left = paid
     overdue_count = overdue_amount = 0
+    first_overdue_on: date | None = None
     next_due_on: date | None = None
     next_due_amount = 0
     for inst in schedule:
@@ -145,11 +146,12 @@ def loan_state(schedule: list[Instalment], paid: int, today: date) -> LoanState:
         if inst.due_on < today:
             overdue_count += 1
             overdue_amount += owing
+            first_overdue_on = first_overdue_on or inst.due_on
         elif next_due_on is None:
             next_due_on, next_due_amount = inst.due_on, owing
     if next_due_on is None and overdue_count:
-        next_due_on = next(i.due_on for i in schedule if i.due_on < today)
-        next_due_amount = overdue_amount
+        # Past its term: what is "next" is the oldest instalment still owing, all of it now.
+        next_due_on, next_due_amount = first_overdue_on, overdue_amount
     return LoanState(
         total,
         paid,
@@ -172,10 +174,12 @@ class RepaymentRefused(Exception):
 
 def open_loans(session: Session, member_id: int) -> list[Loan]:
     """The member's loans with something left to pay, oldest first."""
+    # Locked (PostgreSQL) so two repayments for one member at once cannot both pass the check.
     loans = session.scalars(
         select(Loan)
         .where(Loan.member_id == member_id, Loan.voided_at.is_(None))
         .order_by(Loan.disbursed_on, Loan.id)
+        .with_for_update()
     ).all()
     return [loan for loan in loans if loan.balance_vnd() > 0]
 

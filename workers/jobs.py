@@ -12,7 +12,7 @@ from models import db
 from models.enums import InboundStatus, OutboundStatus
 from models.inbox import store_inbound
 from models.messages import InboundMessage, OutboundMessage
-from workers import INBOUND, runtime
+from workers import INBOUND, OUTBOUND, runtime
 from workers.sending import enqueue_send, enqueue_sends
 from workers.sms import handle_inbound, vn_date_of
 
@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 PROCESS_INBOUND = "workers.jobs.process_inbound"
 SWEEP_AGE = timedelta(minutes=2)
 MAX_SWEEPS = 5
+STUCK_SENDING = timedelta(minutes=10)
 
 
 def process_inbound(inbound_id: int, acting_member_id: int | None = None) -> str:
@@ -29,7 +30,10 @@ def process_inbound(inbound_id: int, acting_member_id: int | None = None) -> str
         msg = s.get(InboundMessage, inbound_id, with_for_update=True)
         if msg is None:
             return "missing"
-        if msg.status not in (InboundStatus.RECEIVED, InboundStatus.QUEUED):
+        # FAILED without processed_at: the sweeper gave up while this job still waited in a
+        # long queue; it was never handled, so handle it now.
+        waiting = msg.status == InboundStatus.FAILED and msg.processed_at is None
+        if msg.status not in (InboundStatus.RECEIVED, InboundStatus.QUEUED) and not waiting:
             return "done already"
         outbound = handle_inbound(s, msg, vn_date_of(msg), acting_member_id)
         status = msg.status
@@ -58,6 +62,9 @@ def sweep() -> dict[str, int]:
     """Hand stored-but-unprocessed messages to the workers again (after Redis was down, say),
     and release held outbound messages whose time has come."""
     now = utcnow()
+    # Rows whose job is still waiting in a queue are not lost: only an empty queue means lost.
+    inbound_idle = runtime.queue(INBOUND).count == 0
+    outbound_idle = runtime.queue(OUTBOUND).count == 0
     with db.session_scope() as s:
         stale = s.scalars(
             select(InboundMessage)
@@ -68,7 +75,7 @@ def sweep() -> dict[str, int]:
             .limit(5000)
         ).all()
         stale_in: list[int] = []
-        for msg in stale:
+        for msg in stale if inbound_idle else []:
             if msg.stored_at >= now - SWEEP_AGE * (1 + msg.sweeps):
                 continue  # waits longer after each sweep
             if msg.sweeps >= MAX_SWEEPS:
@@ -89,11 +96,26 @@ def sweep() -> dict[str, int]:
                         (OutboundMessage.status == OutboundStatus.QUEUED)
                         & (OutboundMessage.created_at < now - SWEEP_AGE)
                         & (OutboundMessage.attempts == 0)
+                        & outbound_idle
                     )
                 )
                 .limit(5000)
             )
         )
+        # A send interrupted between "sending" and the provider's answer (a killed worker):
+        # sending again may duplicate, losing an alert is worse.
+        stuck = s.scalars(
+            select(OutboundMessage)
+            .where(
+                OutboundMessage.status == OutboundStatus.SENDING,
+                OutboundMessage.sent_at.is_(None),
+                OutboundMessage.created_at < now - STUCK_SENDING,
+            )
+            .limit(1000)
+        ).all()
+        for row in stuck:
+            row.status, row.failure_reason = OutboundStatus.QUEUED, "interrupted; sent again"
+            due_out.append(row.id)
     for inbound_id in stale_in:
         runtime.enqueue(INBOUND, PROCESS_INBOUND, inbound_id)
     for outbound_id in due_out:

@@ -120,6 +120,8 @@ def send_outbound(outbound_id: int) -> str:
     """Send one outbound row once; safe to run again (a sent row is left alone)."""
     channel = runtime.channel()
     now = utcnow()
+    # Wait for the channel's rate before claiming the row, so a Redis error here leaves it queued.
+    _throttle(channel.name, channel.rate_per_second)
     with db.session_scope() as s:
         row = s.get(OutboundMessage, outbound_id, with_for_update=True)
         if row is None or row.status not in (OutboundStatus.QUEUED, OutboundStatus.HELD):
@@ -147,7 +149,6 @@ def send_outbound(outbound_id: int) -> str:
         row.attempts += 1
         attempts, to, text = row.attempts, row.to, composed.text
 
-    _throttle(channel.name, channel.rate_per_second)
     result = channel.send(to, text)
 
     with db.session_scope() as s:

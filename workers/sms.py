@@ -6,6 +6,7 @@ leaves nothing behind while the others in the same SMS are kept.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -57,6 +58,8 @@ log = logging.getLogger(__name__)
 LOOP_WINDOW = timedelta(minutes=10)
 LOOP_REPEATS = 3
 CANCEL_WINDOW = timedelta(days=30)
+MAX_LOAN = 500_000_000  # far above any club loan (2-20 million); catches "5000tr" slips
+MAX_FUND_GIFT = 2_000_000_000  # also below what the integer money columns hold
 SELF_SERVICE = frozenset({"NO", "SK", "QUY"})
 QUERIES = frozenset({"NO", "SK", "QUY", "LICH", "HD", "BC", "NN", "NHO", "HUY"})
 NO_CLUB_NEEDED = frozenset({"HD", "NN"})
@@ -187,7 +190,7 @@ def handle_inbound(
         return []
     phone = normalize_phone(msg.sender)
     assert phone is not None
-    if _is_loop(s, msg, phone):
+    if msg.channel != "ussd" and _is_loop(s, msg, phone):
         msg.status, msg.note = InboundStatus.IGNORED, "repeated text (auto-responder loop)"
         return []
     members = members_by_phone(s, phone)
@@ -455,7 +458,8 @@ def _dd(ctx: Ctx, cmd: grammar.Command) -> Outcome:
         meeting = Meeting(club_id=ctx.club.id, held_on=held_on)
         ctx.s.add(meeting)
     else:
-        # A later DD for the same date replaces the earlier list; the audit keeps the old one.
+        # A later DD for the same date replaces the earlier list; the audit keeps the old one
+        # (report and member ids), so cancelling the later DD brings the earlier list back.
         old = sorted(a.member_id for a in meeting.attendance)
         ctx.s.add(
             AuditEntry(
@@ -464,7 +468,9 @@ def _dd(ctx: Ctx, cmd: grammar.Command) -> Outcome:
                 action="replace",
                 entity="meeting",
                 entity_id=meeting.id,
-                detail=f"report {meeting.report_id}: {len(old)} present",
+                detail=json.dumps(
+                    {"by_report": report.id, "report": meeting.report_id, "present": old}
+                ),
             )
         )
         meeting.attendance.clear()
@@ -477,9 +483,16 @@ def _dd(ctx: Ctx, cmd: grammar.Command) -> Outcome:
     return Outcome("DD", fragment=frag)
 
 
+def _check_amount(ctx: Ctx, amount: int, limit: int) -> None:
+    """Refuse an amount no club handles in one go (a slip like "30000tr"), with the limit."""
+    if amount > limit:
+        raise Refused("too_large", amount=ctx.money(amount), limit=ctx.money(limit))
+
+
 def _vay(ctx: Ctx, cmd: grammar.Command) -> Outcome:
     assert ctx.club is not None
     on = _date(ctx, cmd)
+    _check_amount(ctx, cmd.args.amount, MAX_LOAN)
     m = _member(ctx, cmd.args.member)
     months = cmd.args.months or ctx.club.loan_default_term_months
     loan = Loan(
@@ -506,6 +519,7 @@ def _tra(ctx: Ctx, cmd: grammar.Command) -> Outcome:
     report = ctx.get_report()
 
     def pay(p: grammar.Payment) -> tuple[int, int, int]:
+        _check_amount(ctx, p.amount, MAX_LOAN)
         m = _member(ctx, p.member)
         try:
             _, loan = apply_repayment(ctx.s, m.id, p.amount, on, report.id)
@@ -717,6 +731,7 @@ def _mang(ctx: Ctx, cmd: grammar.Command) -> Outcome:
 def _gop(ctx: Ctx, cmd: grammar.Command) -> Outcome:
     assert ctx.club is not None
     on = _date(ctx, cmd)
+    _check_amount(ctx, cmd.args.amount, MAX_FUND_GIFT)
     m = _member(ctx, cmd.args.member) if cmd.args.member else None
     ctx.s.add(
         FundContribution(
@@ -822,7 +837,8 @@ def _huy(ctx: Ctx, cmd: grammar.Command) -> Outcome:
             counts[table.__tablename__] = len(rows)
     for meeting in ctx.s.scalars(select(Meeting).where(Meeting.report_id == report.id)):
         meeting.attendance.clear()
-        meeting.voided_at = now
+        ctx.s.flush()
+        _restore_replaced_attendance(ctx, meeting, report.id, now)
         counts["meetings"] = counts.get("meetings", 0) + 1
     report.cancelled_at, report.cancelled_by_phone = now, ctx.phone
     ctx.s.add(
@@ -840,6 +856,33 @@ def _huy(ctx: Ctx, cmd: grammar.Command) -> Outcome:
     if any(_TV_FRAGMENT.match(frag) for frag in report.summary.split("; ")):
         text += ctx.tr("reply.done.huy_tv_note")
     return Outcome("HUY", answer=text)
+
+
+def _restore_replaced_attendance(ctx: Ctx, meeting: Meeting, report_id: int, now: Any) -> None:
+    """Cancelling a DD that replaced an earlier, still valid one brings that list back."""
+    entries = ctx.s.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.entity == "meeting",
+            AuditEntry.entity_id == meeting.id,
+            AuditEntry.action == "replace",
+        )
+        .order_by(AuditEntry.id.desc())
+    ).all()
+    for entry in entries:
+        try:
+            detail = json.loads(entry.detail or "")
+        except ValueError:
+            continue
+        if detail.get("by_report") != report_id:
+            continue
+        earlier = ctx.s.get(Report, detail.get("report")) if detail.get("report") else None
+        if earlier is not None and earlier.cancelled_at is None:
+            meeting.report_id, meeting.voided_at = earlier.id, None
+            meeting.attendance.extend(Attendance(member_id=m) for m in detail["present"])
+            return
+        break
+    meeting.voided_at = now
 
 
 # ---------------------------------------------------------------------------------------------
@@ -894,24 +937,30 @@ def _lich(ctx: Ctx, cmd: grammar.Command) -> Outcome:
 def _nho(ctx: Ctx, cmd: grammar.Command) -> Outcome:
     """A help request: home-care volunteers and chair are told at once, the member confirmed."""
     assert ctx.club is not None
+    note = cmd.args.note
     m = _own_member(ctx, None, "NHO")
     if isinstance(m, str):
-        m = ctx.reporter or ctx.mine[0]
-    kind = help_kind(cmd.args.note)
+        # A shared phone: "NHO 20 om" names the member; without a number, ask who.
+        first, _, rest = (note or "").strip().lstrip("#").partition(" ")
+        chosen = next((x for x in ctx.mine if first.isdigit() and x.number == int(first)), None)
+        if chosen is None:
+            return Outcome("NHO", answer=m)
+        m, note = chosen, rest.strip() or None
+    kind = help_kind(note)
     report = ctx.get_report()
     ctx.s.add(
         HelpRequest(
             club_id=ctx.club.id,
             member_id=m.id,
             kind=str(kind),
-            note=cmd.args.note or None,
+            note=note or None,
             channel=ctx.msg.provider[:8],
             report_id=report.id,
         )
     )
     ctx.s.flush()
     ctx.summary.append(f"NHO TV{m.number}")
-    note = f": {cmd.args.note}" if cmd.args.note else ""
+    tail = f": {note}" if note else ""
     _alert_club(
         ctx,
         Role.HOMECARE_VOLUNTEER,
@@ -923,7 +972,7 @@ def _nho(ctx: Ctx, cmd: grammar.Command) -> Outcome:
             name=m.full_name,
             phone=_local(ctx.phone),
             kind=t(lang, f"alert.kind.{kind}"),
-            note=note,
+            note=tail,
         ),
         lambda phone: f"help:{ctx.msg.id}:{phone}",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -60,7 +61,7 @@ def test_attendance_lists_ranges_absent_and_replacement(
         """
     )
     replaced = session.scalars(select(AuditEntry).where(AuditEntry.action == "replace")).all()
-    assert [a.detail.split(": ")[1] for a in replaced] == ["19 present", "37 present"]
+    assert [len(json.loads(a.detail)["present"]) for a in replaced] == [19, 37]
     october = session.scalars(select(Meeting).where(Meeting.held_on == date(2026, 10, 21))).one()
     assert sorted(a.member_id for a in october.attendance) == sorted(
         member(session, club, n).id for n in range(1, 6)
@@ -454,3 +455,22 @@ def test_new_members_and_phone_changes(conv: Conversation, session: Session, clu
         "SEC"
     )
     assert len(session.scalars(select(AuditEntry).where(AuditEntry.action == "add")).all()) == 4
+
+
+def test_cancelling_a_replacing_dd_brings_the_earlier_list_back(
+    conv: Conversation, session: Session
+) -> None:
+    """DD 1-12, then DD 1-5 by mistake, then HUY of the second: the first list stands again."""
+    conv.play(
+        """
+        SEC > DD 1-12
+        < OK #{A}: DD 21/11 12 co mat. Sai? HUY {A}
+        SEC > DD 1-5
+        < OK #{B}: DD 21/11 5 co mat. Sai? HUY {B}
+        SEC > HUY {B}
+        < {*}
+        """
+    )
+    meeting = session.scalars(select(Meeting).where(Meeting.held_on == date(2026, 11, 21))).one()
+    session.refresh(meeting)
+    assert meeting.voided_at is None and len(meeting.attendance) == 12

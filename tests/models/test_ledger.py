@@ -150,3 +150,10 @@ def test_loan_state_invariants(principal, term, pct, paid, days):
     assert s.balance >= 0
     assert s.overdue_amount <= s.balance
     assert sum(i.principal for i in sched) == principal
+
+
+def test_past_its_term_the_next_due_is_the_oldest_instalment_still_owing():
+    sched = build_schedule(1_000_000, Decimal("0"), InterestMethod.FLAT, 2, date(2026, 1, 10))
+    s = loan_state(sched, 500_000, date(2026, 6, 1))  # the first instalment was paid
+    assert (s.overdue_count, s.overdue_amount) == (1, 500_000)
+    assert (s.next_due_on, s.next_due_amount) == (date(2026, 3, 10), 500_000)
