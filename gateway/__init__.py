@@ -22,6 +22,12 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, init_runtime: bool
     cfg = load_config()
     cfg.update(overrides or {})
     app.config.update(cfg)
+    if cfg["SMS_CHANNEL"] != "console" and not cfg["WEBHOOK_TOKEN"] and not cfg["OPEN_WEBHOOKS"]:
+        # Callbacks are not signed: without the token anyone could report as a secretary.
+        raise RuntimeError(
+            "WEBHOOK_TOKEN is not set: set it (and add ?token=... to the provider's callback "
+            "URLs), or set OPEN_WEBHOOKS=true if a private network guards the webhooks"
+        )
     logging.basicConfig(
         level=cfg["LOG_LEVEL"], format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )

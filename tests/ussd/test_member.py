@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from gateway.ussd import form_key
 from menus.i18n import t
 from menus.views import render_fund, render_health, render_loan, render_meeting
 from models.clubs import Member
@@ -34,8 +35,9 @@ def data(session: Any, club: Any) -> Any:
         session.flush()
         if on.month == 10:
             session.add(Attendance(meeting_id=meeting.id, member_id=m.id))
-    session.add(FundContribution(club_id=club.id, member_id=m.id, amount_vnd=100_000,
-                                 given_on=TODAY))
+    session.add(
+        FundContribution(club_id=club.id, member_id=m.id, amount_vnd=100_000, given_on=TODAY)
+    )
     session.flush()
     return club
 
@@ -173,8 +175,9 @@ def test_every_member_view_in_every_language(data, session, phone, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_help_request_records_and_tells_volunteers_and_chair(data, session, phone, rt, channel,
-                                                             run_jobs, lang):
+def test_help_request_records_and_tells_volunteers_and_chair(
+    data, session, phone, rt, channel, run_jobs, lang
+):
     m = set_language(session, data, lang)
     ph = phone(MEMBER_PHONE).dialled()
     kinds = ph.press("4")
@@ -182,9 +185,12 @@ def test_help_request_records_and_tells_volunteers_and_chair(data, session, phon
     assert ph.press("1") == f"CON {t(lang, 'ussd.help.note')}\n{t(lang, 'ussd.nav')}"
     confirm = ph.press("dau lung")
     assert confirm.startswith(
-        "CON " + t(lang, "ussd.help.confirm", kind=t(lang, "ussd.help.ill"), note=": dau lung"))
+        "CON " + t(lang, "ussd.help.confirm", kind=t(lang, "ussd.help.ill"), note=": dau lung")
+    )
     assert ph.press("1") == "END " + t(lang, "ussd.help.sent")
-    assert jobs(rt) == [(MEMBER_PHONE, m.id, "NHO om: dau lung", f"{ph.session_id}:1")]
+    assert jobs(rt) == [
+        (MEMBER_PHONE, m.id, "NHO om: dau lung", form_key(ph.number, ph.session_id, 1))
+    ]
 
     run_jobs()
     req = session.scalars(select(HelpRequest)).one()
@@ -195,8 +201,11 @@ def test_help_request_records_and_tells_volunteers_and_chair(data, session, phon
 
 @pytest.mark.parametrize(
     ("keys", "command"),
-    [(("2", "1"), "NHO viec nha"), (("3", "1"), "NHO"), (("3", "can tien thuoc"),
-                                                       "NHO can tien thuoc")],
+    [
+        (("2", "1"), "NHO viec nha"),
+        (("3", "1"), "NHO"),
+        (("3", "can tien thuoc"), "NHO can tien thuoc"),
+    ],
 )
 def test_help_request_kinds(data, phone, rt, keys, command):
     ph = phone(MEMBER_PHONE).dialled()
@@ -215,12 +224,17 @@ def test_help_request_cancelled_sends_nothing(data, phone, rt):
     assert jobs(rt) == []
 
 
-@pytest.mark.parametrize(("start", "choice", "code", "command"),
-                         [("vi", "3", "en", "NN EN"), ("en", "2", "vi_dau", "NN VI DAU"),
-                          ("vi_dau", "1", "vi", "NN VI")])
-def test_language_change_is_enqueued_and_the_session_switches(data, session, phone, rt, channel,
-                                                              run_jobs, start, choice, code,
-                                                              command):
+@pytest.mark.parametrize(
+    ("start", "choice", "code", "command"),
+    [
+        ("vi", "3", "en", "NN EN"),
+        ("en", "2", "vi_dau", "NN VI DAU"),
+        ("vi_dau", "1", "vi", "NN VI"),
+    ],
+)
+def test_language_change_is_enqueued_and_the_session_switches(
+    data, session, phone, rt, channel, run_jobs, start, choice, code, command
+):
     m = set_language(session, data, start)
     ph = phone(MEMBER_PHONE).dialled()
     menu = ph.press("6")
@@ -231,7 +245,7 @@ def test_language_change_is_enqueued_and_the_session_switches(data, session, pho
     ]
     after = ph.press(choice)
     assert after.startswith(f"CON {t(code, 'ussd.lang.done')}\n1 {t(code, 'ussd.home.loan')}")
-    assert jobs(rt) == [(MEMBER_PHONE, m.id, command, f"{ph.session_id}:1")]
+    assert jobs(rt) == [(MEMBER_PHONE, m.id, command, form_key(ph.number, ph.session_id, 1))]
     run_jobs()
     session.expire_all()
     assert session.get(Member, m.id).language == code
@@ -239,8 +253,9 @@ def test_language_change_is_enqueued_and_the_session_switches(data, session, pho
     assert ph.dial().startswith(f"CON 1 {t(code, 'ussd.home.loan')}")
 
 
-def test_language_on_a_shared_phone_is_the_chosen_members_own(club, session, phone, rt, channel,
-                                                              run_jobs):
+def test_language_on_a_shared_phone_is_the_chosen_members_own(
+    club, session, phone, rt, channel, run_jobs
+):
     from tests.factories import SHARED_PHONE
 
     ph = phone(SHARED_PHONE).dialled()

@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from gateway.ussd import PIN_LOCK_SECONDS, RESUME_SECONDS, pin_key, resume_key, session_key
+from gateway.ussd import (
+    PIN_LOCK_SECONDS,
+    RESUME_SECONDS,
+    form_key,
+    pin_key,
+    resume_key,
+    session_key,
+)
 from menus.i18n import t
 from models.admin import add_supervisor
 from models.views import set_pin
@@ -19,8 +26,11 @@ from tests.ussd.support import HOME_VI
 
 def test_unknown_phone_gets_one_screen_on_how_to_join(club, phone, rt):
     # Nobody is known on this phone, so the default language is all there is.
-    assert phone("+84987654321").dial() == "END " + t("vi", "ussd.unknown") == (
-        "END So nay chua dang ky. Hay nho thu ky CLB Lien the he gan nha dang ky cho ban.")
+    assert (
+        phone("+84987654321").dial()
+        == "END " + t("vi", "ussd.unknown")
+        == ("END So nay chua dang ky. Hay nho thu ky CLB Lien the he gan nha dang ky cho ban.")
+    )
     assert jobs(rt) == []
 
 
@@ -56,7 +66,9 @@ def test_shared_phone_names_carry_their_card_number_when_alike(club, session, ph
 def test_shared_phone_forms_are_sent_for_the_member_chosen(club, session, phone, rt):
     ph = phone(SHARED_PHONE).dialled()
     ph.press("2", "4", "1", "1", "1")
-    assert jobs(rt) == [(SHARED_PHONE, member(club, 21).id, "NHO om", f"{ph.session_id}:1")]
+    assert jobs(rt) == [
+        (SHARED_PHONE, member(club, 21).id, "NHO om", form_key(ph.number, ph.session_id, 1))
+    ]
 
 
 def test_accents_in_names_are_stripped_in_unaccented_vietnamese(club, session, phone):
@@ -137,7 +149,8 @@ def test_pin_club_member_without_pin_is_told_to_ask_the_board(pin_club, session,
     set_pin(session, member(pin_club, 12), None)
     ph = phone(MEMBER_PHONE).dialled()
     assert ph.press("1") == (
-        "CON Ban chua co ma PIN. Nho Ban chu nhiem CLB dat ma cho ban.\n0 Quay lai, 00 Menu")
+        "CON Ban chua co ma PIN. Nho Ban chu nhiem CLB dat ma cho ban.\n0 Quay lai, 00 Menu"
+    )
     assert ph.press("0") == HOME_VI
 
 
@@ -147,7 +160,8 @@ def test_pins_are_per_member_on_a_shared_phone(pin_club, session, phone):
     ph.press("1", "1")
     assert ph.press("1357").startswith("CON Ban khong co khoan vay nao.")
     assert ph.press("00", "0", "2", "1") == (
-        "CON Ban chua co ma PIN. Nho Ban chu nhiem CLB dat ma cho ban.\n0 Quay lai, 00 Menu")
+        "CON Ban chua co ma PIN. Nho Ban chu nhiem CLB dat ma cho ban.\n0 Quay lai, 00 Menu"
+    )
 
 
 def test_dropped_form_is_resumed_from_the_next_dial(club, session, phone, rt, redis_conn):
@@ -229,8 +243,7 @@ def test_wrong_choice_is_repeated_on_a_retried_hop(club, phone):
     assert ph.post("8").get_data(as_text=True) == wrong
 
 
-def test_session_survives_a_web_process_restart(club, session, phone, rt, test_config,
-                                                 redis_conn):
+def test_session_survives_a_web_process_restart(club, session, phone, rt, test_config, redis_conn):
     from gateway import create_app
 
     add_loan(session, club)
@@ -264,11 +277,13 @@ def test_dialling_with_answers_in_the_code_jumps_ahead(club, session, phone):
 
 @pytest.mark.parametrize(
     ("form", "reason"),
-    [({"phoneNumber": MEMBER_PHONE, "text": ""}, "sessionId"),
-     ({"sessionId": "s", "text": ""}, "phoneNumber"),
-     ({"sessionId": "s", "phoneNumber": "12", "text": ""}, "phoneNumber"),
-     ({"sessionId": "s", "phoneNumber": MEMBER_PHONE}, "text"),
-     ({"sessionId": "s", "phoneNumber": MEMBER_PHONE, "text": "1*" * 1001}, "text")],
+    [
+        ({"phoneNumber": MEMBER_PHONE, "text": ""}, "sessionId"),
+        ({"sessionId": "s", "text": ""}, "phoneNumber"),
+        ({"sessionId": "s", "phoneNumber": "12", "text": ""}, "phoneNumber"),
+        ({"sessionId": "s", "phoneNumber": MEMBER_PHONE}, "text"),
+        ({"sessionId": "s", "phoneNumber": MEMBER_PHONE, "text": "1*" * 1001}, "text"),
+    ],
 )
 def test_bad_requests_are_refused_with_a_reason(client, rt, form, reason):
     resp = client.post("/ussd", data=form)
