@@ -12,11 +12,11 @@ from flask import Blueprint, Response, abort, current_app, request
 
 from gateway.auth import webhook
 from gateway.channels.base import BadInbound, InboundSMS, WebhookRejected, from_at_form
-from gateway.channels.reports import DeliveryReport, should_replace
+from gateway.channels.reports import DeliveryReport
 from models import db
 from models.inbox import store_inbound
-from models.outbox import apply_delivery_report
 from workers import INBOUND, runtime
+from workers.sending import record_delivery_report
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
@@ -77,22 +77,6 @@ def sms_delivery() -> Response:
         abort(400, description=str(exc))
     record_delivery_report(report)
     return Response("OK", mimetype="text/plain")
-
-
-def record_delivery_report(report: DeliveryReport) -> None:
-    """Apply a delivery report from any channel to its outbound row (idempotent)."""
-    with db.session_scope() as s:
-        known = apply_delivery_report(
-            s,
-            provider_id=report.provider_id,
-            status=report.status,
-            delivered=report.delivered,
-            failed=report.failed,
-            failure_reason=report.failure_reason,
-            should_replace=should_replace,
-        )
-    if not known:
-        log.info("delivery report for an unknown message id")
 
 
 @bp.post("/android/webhook")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
+from redis.exceptions import RedisError
 from rq import Retry
 from sqlalchemy import func, select
 
 from gateway.channels.base import SendStatus, mask_number
+from gateway.channels.reports import DeliveryReport, should_replace
 from menus.clock import VN_TZ, to_vn, utcnow
 from menus.encoding import compose
 from menus.phones import is_vn_mobile
@@ -17,6 +21,7 @@ from models import db
 from models.clubs import Club
 from models.enums import EXEMPT_FROM_QUIET_HOURS, OutboundKind, OutboundStatus
 from models.messages import OutboundMessage
+from models.outbox import apply_delivery_report
 from workers import OUTBOUND, runtime
 
 log = logging.getLogger(__name__)
@@ -171,9 +176,54 @@ def send_outbound(outbound_id: int) -> str:
                 (result.reason or "failed")[:200],
             )
     log.info("send id=%s to=%s -> %s", outbound_id, mask_number(to), result.status)
+    if result.status == SendStatus.ACCEPTED and result.provider_id:
+        _apply_parked_reports(result.provider_id)
     if result.status == SendStatus.RETRY and attempts < MAX_ATTEMPTS:
         raise TransientSendError(f"attempt {attempts}: {result.reason}")
     return str(result.status)
+
+
+PARKED_REPORTS = "dientua:dlr:{}"
+PARK_SECONDS = 3600
+
+
+def record_delivery_report(report: DeliveryReport) -> bool:
+    """Apply a delivery report (any channel) to its outbound row; idempotent.
+
+    A report can beat the send job's own write of the provider's id (a phone gateway reports
+    "sent" within milliseconds): such a report is parked in Redis and applied by the send job.
+    """
+    with db.session_scope() as s:
+        known = apply_delivery_report(
+            s,
+            provider_id=report.provider_id,
+            status=report.status,
+            delivered=report.delivered,
+            failed=report.failed,
+            failure_reason=report.failure_reason,
+            should_replace=should_replace,
+        )
+    if not known:
+        key = PARKED_REPORTS.format(report.provider_id)
+        try:
+            pipe = runtime.redis().pipeline()
+            pipe.rpush(key, json.dumps(asdict(report)))
+            pipe.expire(key, PARK_SECONDS)
+            pipe.execute()
+            log.info("delivery report for a message id not stored yet: parked")
+        except RedisError:
+            log.warning("delivery report for an unknown message id dropped (Redis unavailable)")
+    return known
+
+
+def _apply_parked_reports(provider_id: str) -> None:
+    key = PARKED_REPORTS.format(provider_id)
+    pipe = runtime.redis().pipeline()
+    pipe.lrange(key, 0, -1)
+    pipe.delete(key)
+    parked, _ = pipe.execute()
+    for raw in parked:
+        record_delivery_report(DeliveryReport(**json.loads(raw)))
 
 
 def _throttle(channel_name: str, per_second: float) -> None:

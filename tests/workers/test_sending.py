@@ -247,3 +247,24 @@ def test_android_channel_through_the_send_job(session, rt, fake_android, run_job
     row = _row(session, out)
     assert row.status == OutboundStatus.ACCEPTED and row.channel == "android"
     assert len(fake_android.messages) == 1
+
+
+@time_machine.travel(DAY, tick=False)
+def test_a_delivery_report_that_beats_the_send_job_is_applied_after_it(
+    client, session, rt, run_jobs
+):
+    """A phone gateway can report "delivered" before the send job has stored the id."""
+    from gateway.channels.base import SendResult, SendStatus
+    from gateway.channels.console import ConsoleChannel
+
+    class Early(ConsoleChannel):
+        def send(self, to: str, text: str) -> SendResult:
+            client.post("/sms/delivery", data={"id": "early-1", "status": "Success"})
+            return SendResult(SendStatus.ACCEPTED, provider_id="early-1")
+
+    rt.set_channel(Early())
+    out = _queue(session)
+    sending.enqueue_send(out)
+    run_jobs()
+    row = _row(session, out)
+    assert row.provider_id == "early-1" and row.status == OutboundStatus.DELIVERED
