@@ -61,6 +61,7 @@ CANCEL_WINDOW = timedelta(days=30)
 MAX_LOAN = 500_000_000  # far above any club loan (2-20 million); catches "5000tr" slips
 MAX_FUND_GIFT = 2_000_000_000  # also below what the integer money columns hold
 SELF_SERVICE = frozenset({"NO", "SK", "QUY"})
+LIST_COMMANDS = frozenset({"TRA", "HA", "CN"})  # several members in one command
 QUERIES = frozenset({"NO", "SK", "QUY", "LICH", "HD", "BC", "NN", "NHO", "HUY"})
 NO_CLUB_NEEDED = frozenset({"HD", "NN"})
 
@@ -323,7 +324,11 @@ def _choose_club(ctx: Ctx, members: list[Member], parsed: grammar.ParsedSMS) -> 
 def _run(ctx: Ctx, item: grammar.Command | grammar.ParseError) -> list[Outcome]:
     """The command's outcome, then one error per item of it that was refused."""
     if isinstance(item, grammar.ParseError):
-        return [Outcome(item.keyword or "?", error=grammar.render_error(item, ctx.lang))]
+        error = grammar.render_error(item, ctx.lang)
+        if item.keyword in LIST_COMMANDS and "," in item.raw:
+            # One bad item refuses the whole list (the spec); say so, or the others seem kept.
+            error += ctx.tr("reply.none_stored", kw=ctx.tr(f"sms.kw.{item.keyword.lower()}"))
+        return [Outcome(item.keyword or "?", error=error)]
     before = (ctx.report, len(ctx.outbound), len(ctx.summary))
     try:
         _authorise(ctx, item)

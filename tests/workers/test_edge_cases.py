@@ -114,3 +114,20 @@ def test_a_far_off_provider_clock_does_not_move_today(session, traveller):
     )
     msg = session.get(InboundMessage, msg_id)
     assert abs(msg.received_at - utcnow()) < timedelta(minutes=1)
+
+
+def test_one_bad_reading_in_a_list_says_the_whole_command_was_not_stored(
+    client, session, run_jobs, channel, traveller
+):
+    from models.records import HealthReading
+
+    make_board_club(session)
+    session.commit()
+    (reply,) = _sms(
+        client, run_jobs, session, SECRETARY_PHONE, "HA 12 170/100, 14 120/80, 13 300/95", "ha-list"
+    )
+    assert reply.startswith("Loi: HA 13 300/95")
+    assert reply.endswith("(ca lenh HA chua luu)")
+    assert session.scalar(select(func.count()).select_from(HealthReading)) == 0
+    (single,) = _sms(client, run_jobs, session, SECRETARY_PHONE, "HA 13 300/95", "ha-one")
+    assert "chua luu" not in single
