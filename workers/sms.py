@@ -38,7 +38,7 @@ from models.enums import (
 )
 from models.health import bp_alert, grade_bp
 from models.ledger import Loan, RepaymentRefused, apply_repayment
-from models.messages import InboundMessage, OutboundMessage
+from models.messages import InboundMessage
 from models.outbox import queue_message
 from models.records import (
     Activity,
@@ -60,9 +60,7 @@ LOOP_REPEATS = 3
 CANCEL_WINDOW = timedelta(days=30)
 MAX_LOAN = 500_000_000  # far above any club loan (2-20 million); catches "5000tr" slips
 MAX_FUND_GIFT = 2_000_000_000  # also below what the integer money columns hold
-SELF_SERVICE = frozenset({"NO", "SK", "QUY"})
 LIST_COMMANDS = frozenset({"TRA", "HA", "CN"})  # several members in one command
-QUERIES = frozenset({"NO", "SK", "QUY", "LICH", "HD", "BC", "NN", "NHO", "HUY"})
 NO_CLUB_NEEDED = frozenset({"HD", "NN"})
 
 # Who may send what (SMS-COMMANDS.md). "self" commands are also open to any member for
@@ -466,17 +464,12 @@ def _dd(ctx: Ctx, cmd: grammar.Command) -> Outcome:
         # A later DD for the same date replaces the earlier list; the audit keeps the old one
         # (report and member ids), so cancelling the later DD brings the earlier list back.
         old = sorted(a.member_id for a in meeting.attendance)
-        ctx.s.add(
-            AuditEntry(
-                club_id=ctx.club.id,
-                actor_phone=ctx.phone,
-                action="replace",
-                entity="meeting",
-                entity_id=meeting.id,
-                detail=json.dumps(
-                    {"by_report": report.id, "report": meeting.report_id, "present": old}
-                ),
-            )
+        _audit(
+            ctx,
+            "replace",
+            "meeting",
+            meeting.id,
+            json.dumps({"by_report": report.id, "report": meeting.report_id, "present": old}),
         )
         meeting.attendance.clear()
         ctx.s.flush()
@@ -486,6 +479,21 @@ def _dd(ctx: Ctx, cmd: grammar.Command) -> Outcome:
     frag = ctx.tr("reply.frag.dd", date=held_on.strftime("%d/%m"), present=len(present))
     ctx.summary.append(frag)
     return Outcome("DD", fragment=frag)
+
+
+def _audit(ctx: Ctx, action: str, entity: str, entity_id: int, detail: str) -> None:
+    """An audit-trail entry for a change made by this message's sender."""
+    assert ctx.club is not None
+    ctx.s.add(
+        AuditEntry(
+            club_id=ctx.club.id,
+            actor_phone=ctx.phone,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            detail=detail,
+        )
+    )
 
 
 def _check_amount(ctx: Ctx, amount: int, limit: int) -> None:
@@ -777,16 +785,7 @@ def _tv(ctx: Ctx, cmd: grammar.Command) -> Outcome:
             birth_year=a.birth_year,
             sex=a.sex.value if a.sex else None,
         )
-        ctx.s.add(
-            AuditEntry(
-                club_id=ctx.club.id,
-                actor_phone=ctx.phone,
-                action="add",
-                entity="member",
-                entity_id=m.id,
-                detail=f"report {report.id}",
-            )
-        )
+        _audit(ctx, "add", "member", m.id, f"report {report.id}")
         frag = ctx.tr("reply.frag.tv_new", member=a.member, name=a.full_name)
     else:
         if a.full_name and fold(existing.full_name) != fold(a.full_name):
@@ -846,15 +845,8 @@ def _huy(ctx: Ctx, cmd: grammar.Command) -> Outcome:
         _restore_replaced_attendance(ctx, meeting, report.id, now)
         counts["meetings"] = counts.get("meetings", 0) + 1
     report.cancelled_at, report.cancelled_by_phone = now, ctx.phone
-    ctx.s.add(
-        AuditEntry(
-            club_id=ctx.club.id,
-            actor_phone=ctx.phone,
-            action="cancel",
-            entity="report",
-            entity_id=report.id,
-            detail=", ".join(f"{k}={v}" for k, v in sorted(counts.items())),
-        )
+    _audit(
+        ctx, "cancel", "report", report.id, ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
     )
     ctx.s.flush()
     text = ctx.tr("reply.done.huy", ref=ref, summary=report.summary[:80] or "-")
@@ -1094,6 +1086,3 @@ def _strip_prefix(ctx: Ctx, error: str) -> str:
 
 def vn_date_of(msg: InboundMessage) -> date:
     return to_vn(msg.received_at).date()
-
-
-__all__ = ["handle_inbound", "vn_date_of", "OutboundMessage"]
