@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from gateway.config import load_config
+from gateway.config import configure_logging, load_config
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +28,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, init_runtime: bool
             "WEBHOOK_TOKEN is not set: set it (and add ?token=... to the provider's callback "
             "URLs), or set OPEN_WEBHOOKS=true if a private network guards the webhooks"
         )
-    logging.basicConfig(
-        level=cfg["LOG_LEVEL"], format="%(asctime)s %(name)s %(levelname)s %(message)s"
-    )
+    configure_logging(cfg["LOG_LEVEL"])
     if init_runtime:
         runtime.init(cfg)
     else:

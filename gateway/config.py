@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +60,23 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SIMULATOR": _bool(e.get("SIMULATOR"), False),  # ./run turns it on
         "LOG_LEVEL": e.get("LOG_LEVEL", "INFO"),
     }
+
+
+class VietnamTimeFormatter(logging.Formatter):
+    """Every process logs in Vietnam time with the offset shown: 2026-11-21T09:00:00.123+07:00."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        from menus.clock import VN_TZ
+
+        return datetime.fromtimestamp(record.created, VN_TZ).isoformat(timespec="milliseconds")
+
+
+def configure_logging(level: str) -> None:
+    """One log format for web, worker, clock and CLI (INFO carries no phone, text or reading)."""
+    root = logging.getLogger()
+    if root.handlers:  # configured already (as logging.basicConfig, it does nothing then)
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(VietnamTimeFormatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)

@@ -92,6 +92,13 @@ def is_vn_mobile(e164: str) -> bool:
     return _is_mobile(e164, "VN")
 
 
+def normalize_mobile(raw: str) -> str | None:
+    """E.164 for a Vietnamese mobile number as written; None for anything else, landlines
+    included (a member's or supervisor's phone must take SMS)."""
+    e164 = normalize_phone(raw)
+    return e164 if e164 is not None and is_vn_mobile(e164) else None
+
+
 def sender_kind(raw_from: str) -> SenderKind:
     """What a sender is: mobile, shortcode (all digits, at most 6), alphanumeric (has letters),
     or invalid."""

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from menus.clock import utcnow
+from menus.text import fold
 from models.clubs import Club, Member, MemberPhoneHistory, MemberRole, Supervisor, SupervisorArea
 from models.enums import AreaKind, MemberStatus, Role
 from models.places import Commune, Province
@@ -214,3 +215,41 @@ def load_places(session: Session) -> tuple[int, int]:
                 nc += 1
     session.flush()
     return np, nc
+
+
+_PLACE_PREFIXES = ("tinh ", "thanh pho ", "tp. ", "tp ", "xa ", "phuong ", "dac khu ")
+
+
+def _place_key(name: str) -> str:
+    key = fold(name)
+    for prefix in _PLACE_PREFIXES:
+        if key.startswith(prefix):
+            return key[len(prefix) :].strip()
+    return key
+
+
+def find_province(session: Session, text: str) -> Province | None:
+    """A province by its 2025 code ("52", "5") or its name, with or without accents or "Tỉnh"."""
+    text = text.strip()
+    if text.isdigit():
+        return session.get(Province, text.zfill(2))
+    key = _place_key(text)
+    return next((p for p in session.scalars(select(Province)) if _place_key(p.name) == key), None)
+
+
+def find_communes(session: Session, text: str, province_code: str | None = None) -> list[Commune]:
+    """Communes by 5-digit code or by name (several communes can share a name across provinces);
+    limited to one province when given."""
+    text = text.strip()
+    q = select(Commune).order_by(Commune.code)
+    if province_code:
+        q = q.where(Commune.province_code == province_code)
+    if text.isdigit():
+        found = session.get(Commune, text.zfill(5))
+        return [found] if found is not None and province_code in (None, found.province_code) else []
+    key = _place_key(text)
+    return [c for c in session.scalars(q) if _place_key(c.name) == key]
+
+
+def places_loaded(session: Session) -> bool:
+    return session.scalar(select(Province.code).limit(1)) is not None

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import logging
 
 from rq import SimpleWorker, Worker
 
+from gateway.config import configure_logging
 from workers import QUEUES, runtime
 
 
@@ -21,9 +21,7 @@ def main() -> None:
     parser.add_argument("--queues", default=",".join(QUEUES))
     args = parser.parse_args()
     cfg = runtime.config()
-    logging.basicConfig(
-        level=cfg["LOG_LEVEL"], format="%(asctime)s %(name)s %(levelname)s %(message)s"
-    )
+    configure_logging(cfg["LOG_LEVEL"])
     # Jobs are plain functions opening their own sessions, so no fork is needed per job.
     cls = Worker if args.fork else SimpleWorker
     worker = cls(args.queues.split(","), connection=runtime.redis())

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import time
 
 from rq.cron import CronScheduler
 
+from gateway.config import configure_logging
 from workers import runtime
 from workers.schedule import ENTRIES
 
@@ -29,9 +29,7 @@ def main() -> None:
     os.environ["TZ"] = "Asia/Ho_Chi_Minh"
     time.tzset()
     cfg = runtime.config()
-    logging.basicConfig(
-        level=cfg["LOG_LEVEL"], format="%(asctime)s %(name)s %(levelname)s %(message)s"
-    )
+    configure_logging(cfg["LOG_LEVEL"])
     build_scheduler().start()
 
 

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -57,6 +58,17 @@ def _wait_processes(
     raise SystemExit("the worker did not register with Redis")
 
 
+def _port_free(host: str, port: int) -> bool:
+    """True when nothing listens on host:port (checked before anything starts)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "5000")))
@@ -69,6 +81,11 @@ def main() -> None:
     parser.add_argument("--no-demo", action="store_true", help="do not load the demo clubs")
     args = parser.parse_args()
 
+    if not _port_free(args.host, args.port):
+        raise SystemExit(
+            f"port {args.port} on {args.host} is already in use (another ./run?): stop that, or "
+            f"pick another port: ./run --port {args.port + 1}  (or PORT={args.port + 1} ./run)"
+        )
     cfg = load_config()
     Path(cfg["VAR_DIR"]).mkdir(parents=True, exist_ok=True)
     redis_url = resolve_redis_url(cfg["REDIS_URL"], cfg["VAR_DIR"])
@@ -78,6 +95,8 @@ def main() -> None:
         DATABASE_URL=cfg["DATABASE_URL"],
         VAR_DIR=cfg["VAR_DIR"],
         PYTHONUNBUFFERED="1",
+        # One time zone in every process's log lines (gunicorn's included), offset shown.
+        TZ="Asia/Ho_Chi_Minh",
     )
     env.setdefault("SIMULATOR", "true")  # the quick start is the demo: show the phone simulator
     py = sys.executable
@@ -97,6 +116,9 @@ def main() -> None:
                 f"{args.host}:{args.port}",
                 "--access-logfile",
                 "-",
+                # The path without its query string: a token or a phone never reaches the log.
+                "--access-logformat",
+                '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
                 "gateway.wsgi:app",
             ],
             env=env,

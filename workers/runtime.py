@@ -20,14 +20,15 @@ _channel: Any = None
 
 
 def init(config: Mapping[str, Any], *, bind_db: bool = True) -> None:
-    """Configure the database and Redis from a config mapping (see gateway.config)."""
+    """Configure the database from a config mapping (see gateway.config); Redis on first use.
+
+    A command that never touches a queue never starts or attaches to the embedded Redis.
+    """
     global _config, _redis, _channel
     _config = dict(config)
     if bind_db:
         db.configure(_config["DATABASE_URL"])
-    url = resolve_redis_url(_config["REDIS_URL"], _config["VAR_DIR"])
-    _config["REDIS_URL"] = url
-    _redis = connect(url)
+    _redis = None
     _channel = None
 
 
@@ -41,8 +42,12 @@ def config() -> dict[str, Any]:
 
 
 def redis() -> Redis:
-    config()
-    assert _redis is not None
+    """This process's Redis connection, resolving (and for "embedded" attaching) on first use."""
+    global _redis
+    cfg = config()
+    if _redis is None:
+        cfg["REDIS_URL"] = resolve_redis_url(cfg["REDIS_URL"], cfg["VAR_DIR"])
+        _redis = connect(cfg["REDIS_URL"])
     return _redis
 
 

@@ -97,13 +97,19 @@ def _claim(s: Session, key: str) -> bool:
     return s.execute(stmt).scalar() is not None
 
 
-def _run(key: str, build: Callable[[Session], list[int]]) -> int:
-    """Claim the period, queue its messages in the same transaction, then enqueue the sends."""
+def _run(key: str, build: Callable[[Session, str], list[int]], force: bool = False) -> int:
+    """Claim the period, queue its messages in the same transaction, then enqueue the sends.
+
+    force (an operator's deliberate resend) claims a new key and tags every dedupe key with it,
+    so the period's messages go out once more, and only once for that resend.
+    """
+    tag = f":resend{utcnow():%Y%m%dT%H%M%S%f}" if force else ""
+    key += tag
     with db.session_scope() as s:
         if not _claim(s, key):
             log.info("job %s: period already done", key)
             return 0
-        ids = build(s)
+        ids = build(s, tag)
         s.execute(
             update(JobRun)
             .where(JobRun.key == key)
@@ -142,14 +148,14 @@ def _board_recipients(
     return {club_id: v[2] for club_id, v in best.items()}
 
 
-def weekly_supervisor_summaries(today: str | None = None) -> int:
+def weekly_supervisor_summaries(today: str | None = None, force: bool = False) -> int:
     """Monday: each active supervisor gets their area's last month (rolling, up to yesterday)."""
     day = _day(today)
     year, week, _ = day.isocalendar()
     period = f"{year}-W{week:02d}"
     start, end = rolling_month(day - timedelta(days=1))
 
-    def build(s: Session) -> list[int]:
+    def build(s: Session, tag: str) -> list[int]:
         sups = s.execute(
             select(Supervisor.id, Supervisor.phone, Supervisor.language).where(Supervisor.active)
         ).all()
@@ -166,21 +172,21 @@ def weekly_supervisor_summaries(today: str | None = None) -> int:
                     render_area(area, lang),
                     OutboundKind.SUMMARY,
                     lang,
-                    f"sum.weekly:{period}:sup{sup_id}",
+                    f"sum.weekly:{period}:sup{sup_id}" + tag,
                 )
             )
         return queue_messages(s, outgoing)
 
-    return _run(f"sum.weekly:{period}", build)
+    return _run(f"sum.weekly:{period}", build, force)
 
 
-def monthly_club_reports(today: str | None = None) -> int:
+def monthly_club_reports(today: str | None = None, force: bool = False) -> int:
     """On the 1st: each club's previous month to its chair (else vice-chair, else secretary)."""
     day = _day(today)
     start, end = previous_month(day)
     period = f"{start:%Y-%m}"
 
-    def build(s: Session) -> list[int]:
+    def build(s: Session, tag: str) -> list[int]:
         existed = set(s.scalars(select(Club.id).where(Club.created_at < vn_midnight(end))))
         recipients = _board_recipients(s, None, REPORT_ROLES)
         summaries = clubs_month_summaries(s, None, start, end)
@@ -195,21 +201,21 @@ def monthly_club_reports(today: str | None = None) -> int:
                     render_bc(summary, lang),
                     OutboundKind.SUMMARY,
                     lang,
-                    f"sum.monthly:{period}:club{club_id}",
+                    f"sum.monthly:{period}:club{club_id}" + tag,
                     club_id=club_id,
                 )
             )
         return queue_messages(s, outgoing)
 
-    return _run(f"sum.monthly:{period}", build)
+    return _run(f"sum.monthly:{period}", build, force)
 
 
-def instalment_reminders(today: str | None = None) -> int:
+def instalment_reminders(today: str | None = None, force: bool = False) -> int:
     """An instalment falling due in three days, not yet covered: an SMS to the member's phone."""
     day = _day(today)
     due = day + timedelta(days=INSTALMENT_NOTICE_DAYS)
 
-    def build(s: Session) -> list[int]:
+    def build(s: Session, tag: str) -> list[int]:
         # Only loans disbursed on the due day of the month (or later, when the month is short)
         # can have an instalment on that day; the schedule itself is checked in Python.
         dom = extract("day", Loan.disbursed_on)
@@ -292,21 +298,21 @@ def instalment_reminders(today: str | None = None) -> int:
                     text,
                     OutboundKind.REMINDER,
                     lang,
-                    f"remind.instalment:{loan_id}:{due.isoformat()}",
+                    f"remind.instalment:{loan_id}:{due.isoformat()}" + tag,
                     club_id=club_id,
                 )
             )
         return queue_messages(s, outgoing)
 
-    return _run(f"remind.instalment:{day.isoformat()}", build)
+    return _run(f"remind.instalment:{day.isoformat()}", build, force)
 
 
-def meeting_reminders(today: str | None = None) -> int:
+def meeting_reminders(today: str | None = None, force: bool = False) -> int:
     """The day before a club's meeting: members who asked for it, one SMS per phone."""
     day = _day(today)
     meeting = day + timedelta(days=1)
 
-    def build(s: Session) -> list[int]:
+    def build(s: Session, tag: str) -> list[int]:
         rows = s.execute(
             select(
                 Club.id,
@@ -342,21 +348,21 @@ def meeting_reminders(today: str | None = None) -> int:
                     text,
                     OutboundKind.REMINDER,
                     lang,
-                    f"remind.meeting:{club_id}:{meeting.isoformat()}:m{member_id}",
+                    f"remind.meeting:{club_id}:{meeting.isoformat()}:m{member_id}" + tag,
                     club_id=club_id,
                 )
             )
         return queue_messages(s, outgoing)
 
-    return _run(f"remind.meeting:{day.isoformat()}", build)
+    return _run(f"remind.meeting:{day.isoformat()}", build, force)
 
 
-def silent_club_nudges(today: str | None = None) -> int:
+def silent_club_nudges(today: str | None = None, force: bool = False) -> int:
     """Three days after a club's meeting day with nothing sent since: an SMS to its secretary."""
     day = _day(today)
     meeting = day - timedelta(days=NUDGE_AFTER_DAYS)
 
-    def build(s: Session) -> list[int]:
+    def build(s: Session, tag: str) -> list[int]:
         clubs = s.execute(
             select(Club.id, Club.code, Club.language).where(
                 meets_on(meeting), Club.created_at < vn_midnight(meeting)
@@ -390,10 +396,10 @@ def silent_club_nudges(today: str | None = None) -> int:
                     render_nudge(lang, club_code=code, meeting_on=meeting, today=day),
                     OutboundKind.REMINDER,
                     lang,
-                    f"remind.nudge:{club_id}:{meeting.isoformat()}",
+                    f"remind.nudge:{club_id}:{meeting.isoformat()}" + tag,
                     club_id=club_id,
                 )
             )
         return queue_messages(s, outgoing)
 
-    return _run(f"remind.nudge:{day.isoformat()}", build)
+    return _run(f"remind.nudge:{day.isoformat()}", build, force)
