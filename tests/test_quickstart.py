@@ -39,3 +39,24 @@ def test_quickstart_brings_everything_up_on_embedded_defaults(tmp_path):
     # Nothing outlives the command: the embedded Redis is stopped with the rest.
     leftover = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)
     assert leftover.stdout.strip() == ""
+
+
+def test_a_port_in_use_is_said_at_once(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env["VAR_DIR"] = str(tmp_path / "var")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "workers.quickstart", "--check", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode != 0
+    assert f"port {port} on 127.0.0.1 is already in use" in proc.stderr
+    assert f"./run --port {port + 1}" in proc.stderr
+    assert not (tmp_path / "var").exists()  # nothing was started

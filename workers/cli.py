@@ -6,6 +6,7 @@ and a non-zero exit; tracebacks are for bugs (`./manage --debug ...` shows them)
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -151,7 +152,11 @@ class _Group(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Diem Tua administration. Configuration comes from the environment (see README)."""
+    from gateway.config import configure_logging
+
     ctx.obj = {"debug": debug}
+    # The commands print their own results; the logs say only what went wrong, unless asked.
+    configure_logging(os.environ.get("LOG_LEVEL") or "WARNING")
 
 
 @cli.command()
