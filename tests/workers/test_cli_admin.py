@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from datetime import date
 
 import pytest
@@ -157,9 +156,7 @@ def test_export_report_province_and_folder(places, tmp_path):
     refused(run("export-report", "--month", "2026-10", "--province", "99", "--out", str(out)))
     assert not out.exists()
     missing = tmp_path / "no-such-folder" / "bc.xlsx"
-    refused(
-        run("export-report", "--month", "2026-10", "--out", str(missing)), "does not exist"
-    )
+    refused(run("export-report", "--month", "2026-10", "--out", str(missing)), "does not exist")
     res = run("export-report", "--month", "2026-10", "--province", "Gia Lai", "--out", str(out))
     assert res.exit_code == 0, res.output
     assert "2 clubs written" in res.output
