@@ -59,6 +59,12 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "USSD_SESSION_TTL": _int(e.get("USSD_SESSION_TTL"), 600),
         "SIMULATOR": _bool(e.get("SIMULATOR"), False),  # ./run turns it on
         "LOG_LEVEL": e.get("LOG_LEVEL", "INFO"),
+        # PostgreSQL bounds, in seconds (0: none): see models.db.PG_LIMITS.
+        "DB_IDLE_TX_TIMEOUT": _int(e.get("DB_IDLE_TX_TIMEOUT"), 60),
+        "DB_LOCK_TIMEOUT": _int(e.get("DB_LOCK_TIMEOUT"), 15),
+        "DB_STATEMENT_TIMEOUT": _int(e.get("DB_STATEMENT_TIMEOUT"), 300),
+        # How often a worker checks its RQ scheduler (send retries) and restarts it if it died.
+        "WORKER_MAINTENANCE_SECONDS": _int(e.get("WORKER_MAINTENANCE_SECONDS"), 30),
     }
 
 

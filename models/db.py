@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -47,11 +48,39 @@ class Base(DeclarativeBase):
 
 
 READONLY = "dientua_readonly"
+# PostgreSQL bounds on every session, so that a process that dies, hangs or waits can hold
+# nothing for long: a transaction left open, a lock waited on, one statement (seconds; 0 = none).
+PG_LIMITS = {
+    "idle_in_transaction_session_timeout": 60,
+    "lock_timeout": 15,
+    "statement_timeout": 300,
+}
 _engine: Engine | None = None
 _factory: sessionmaker[Session] | None = None
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def _pg_options(limits: Mapping[str, int]) -> str:
+    return " ".join(f"-c {name}={int(seconds) * 1000}" for name, seconds in limits.items())
+
+
+def _forget_inherited_pool() -> None:
+    """In a forked child: never use (nor close) the parent's pooled connections."""
+    if _engine is not None:
+        _engine.dispose(close=False)
+
+
+def _close_idle_before_fork() -> None:
+    """In the parent, before a fork: close the idle pooled connections, so that no child (RQ's
+    scheduler, a work horse) inherits a socket that would keep a dead parent's transaction
+    and its row locks open on the server."""
+    if _engine is not None:
+        _engine.dispose()
+
+
+os.register_at_fork(before=_close_idle_before_fork, after_in_child=_forget_inherited_pool)
+
+
+def make_engine(url: str, limits: Mapping[str, int] | None = None, **kwargs: Any) -> Engine:
     """An engine with the per-backend settings the product relies on."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
@@ -76,6 +105,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        options = _pg_options({**PG_LIMITS, **(limits or {})})
+        kwargs.setdefault("connect_args", {"options": options})
     return create_engine(url, **kwargs)
 
 

@@ -24,7 +24,12 @@ def main() -> None:
     configure_logging(cfg["LOG_LEVEL"])
     # Jobs are plain functions opening their own sessions, so no fork is needed per job.
     cls = Worker if args.fork else SimpleWorker
-    worker = cls(args.queues.split(","), connection=runtime.redis())
+    worker = cls(
+        args.queues.split(","),
+        connection=runtime.redis(),
+        # A scheduler child that died (Redis restarted, say) is forked again within this time.
+        maintenance_interval=cfg["WORKER_MAINTENANCE_SECONDS"],
+    )
     worker.work(with_scheduler=True, burst=args.burst)
 
 

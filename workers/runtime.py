@@ -27,9 +27,18 @@ def init(config: Mapping[str, Any], *, bind_db: bool = True) -> None:
     global _config, _redis, _channel
     _config = dict(config)
     if bind_db:
-        db.configure(_config["DATABASE_URL"])
+        db.configure(_config["DATABASE_URL"], limits=db_limits(_config))
     _redis = None
     _channel = None
+
+
+def db_limits(cfg: Mapping[str, Any]) -> dict[str, int]:
+    """The PostgreSQL session bounds from the configuration (models.db.PG_LIMITS)."""
+    return {
+        "idle_in_transaction_session_timeout": cfg["DB_IDLE_TX_TIMEOUT"],
+        "lock_timeout": cfg["DB_LOCK_TIMEOUT"],
+        "statement_timeout": cfg["DB_STATEMENT_TIMEOUT"],
+    }
 
 
 def config() -> dict[str, Any]:

@@ -2,45 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-
 from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, inspect
 
-from gateway.config import ROOT
-
-
-def _alembic(url: str) -> Config:
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.attributes["url"] = url
-    cfg.attributes["skip_logging"] = True
-    return cfg
-
-
-def _scratch_url(engine, tmp_path) -> tuple[str, object]:
-    """A scratch database of the same kind as the test database, and how to drop it."""
-    if engine.dialect.name != "postgresql":
-        return f"sqlite:///{tmp_path / 'mig.db'}", lambda: None
-    name = f"dientua_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(engine.url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    url = make_url(engine.url).set(database=name).render_as_string(hide_password=False)
-    return url, drop
+from tests.scratch import alembic_config, scratch_database
 
 
 def test_upgrade_downgrade_upgrade(engine, tmp_path):
-    url, drop = _scratch_url(engine, tmp_path)
+    url, drop = scratch_database(engine, tmp_path)
     try:
-        cfg = _alembic(url)
+        cfg = alembic_config(url)
         command.upgrade(cfg, "head")
         scratch = create_engine(url)
         assert "inbound_messages" in inspect(scratch).get_table_names()
