@@ -3,6 +3,7 @@ by the tests, on a scratch database and a private Redis server."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -133,14 +134,10 @@ class Processes:
 
     def kill_all(self) -> None:
         for proc in self.started:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
 
 
 @pytest.fixture

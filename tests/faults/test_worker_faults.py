@@ -73,9 +73,7 @@ def test_killed_worker_leaves_no_lock_behind_in_its_scheduler_child(
     for pid in first:
         os.kill(pid, signal.SIGKILL)
     redis_server.restart()  # its scheduler locks are gone with Redis's data
-    wait_for(
-        lambda: _scheduler_children(worker.pid) - first, 60, "the scheduler is forked again"
-    )
+    wait_for(lambda: _scheduler_children(worker.pid) - first, 60, "the scheduler is forked again")
     Queue("default", connection=conn).enqueue(
         "tests.faults.jobs.hold_club_lock", club_id, "held", 300
     )
