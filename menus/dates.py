@@ -1,16 +1,28 @@
-"""Report dates as typed after a keyword: "21/11", "21-11", "21.11", "21/11/26", "21/11/2026"."""
+"""Report dates as typed after a keyword: "21/11", "21-11", "21.11", "21/11/26", "21/11/2026", or
+named: "hôm nay" / "hom nay" (today), "hôm qua" (yesterday), "hôm kia" (the day before)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 from enum import StrEnum
+
+from menus.text import fold
 
 _DATE = re.compile(r"(?P<d>\d{1,2})(?P<sep>[/.\-])(?P<m>\d{1,2})(?:[/.\-](?P<y>\d{4}|\d{2}))?")
 # A date typed without a year that lands at most this far ahead is read as a mistaken future date
 # (and refused as such), not as the same day almost a year ago.
 _FUTURE_SLACK = timedelta(days=31)
 DEFAULT_WINDOW_DAYS = 62
+# Days named in words, folded (no accents, lower case), with how many days before today they are.
+# None of them holds a digit, so a named day is never mistaken for members ("DD hom nay 1-12").
+NAMED_DAYS: dict[str, int] = {
+    "hom nay": 0, "homnay": 0, "hnay": 0, "today": 0,
+    "hom qua": 1, "homqua": 1, "hqua": 1, "yesterday": 1,
+    "hom kia": 2, "homkia": 2,
+}  # fmt: skip
+_NAMED_MAX_WORDS = max(len(name.split()) for name in NAMED_DAYS)
 
 
 class DateProblem(StrEnum):
@@ -29,9 +41,24 @@ def date_shape(token: str) -> tuple[int, int, int | None, str] | None:
     return int(m["d"]), int(m["m"]), int(year) if year else None, m["sep"]
 
 
+def named_day_words(words: Sequence[str]) -> int:
+    """How many of the leading words name a day ("hôm", "nay", ... -> 2), 0 when they do not.
+
+    Words may be typed with accents and in any case.
+    """
+    for n in range(min(_NAMED_MAX_WORDS, len(words)), 0, -1):
+        if fold(" ".join(words[:n])) in NAMED_DAYS:
+            return n
+    return 0
+
+
 def parse_date(token: str, today: date) -> date | None:
-    """The date meant by a token; without a year, the latest such day not after today (or one
-    within a month ahead, so that it is refused as future rather than as a year old)."""
+    """The date meant by a token ("21/11") or named day ("hôm qua"); without a year, the latest
+    such day not after today (or one within a month ahead, so that it is refused as future rather
+    than as a year old)."""
+    named = NAMED_DAYS.get(fold(token))
+    if named is not None:
+        return today - timedelta(days=named)
     shape = date_shape(token)
     if shape is None:
         return None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from menus import i18n
 from menus.text import nfc, strip_accents
 
 Encoding = Literal["GSM-7", "UCS-2"]
@@ -32,7 +34,10 @@ GSM7_SINGLE, GSM7_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
 USSD_GSM7_MAX, USSD_UCS2_MAX = 182, 80
 
-# Aggregator-safe lookalikes for characters a channel rejects; anything unlisted is dropped.
+# Aggregator-safe lookalikes for characters a channel rejects; anything unlisted is dropped. A
+# bracket with its partner becomes a pair of round brackets ("<so TV>" -> "(so TV)") whichever of
+# the two is rejected, so these are for a bracket alone. "%", and a lone "<" / ">" that compares,
+# are said in words of the text's language instead (catalog keys enc.*: "60 phan tram").
 DEFAULT_REPLACEMENTS: Mapping[str, str] = {
     "[": "(",
     "]": ")",
@@ -42,10 +47,15 @@ DEFAULT_REPLACEMENTS: Mapping[str, str] = {
     ">": ")",
     "\\": "/",
     "&": "+",
-    "%": " pct",
     "@": "(a)",
     "#": "",
 }
+BRACKET_PAIRS: Mapping[str, str] = {"<": ">", "[": "]", "{": "}"}
+_CLOSERS = {closer: opener for opener, closer in BRACKET_PAIRS.items()}
+# Characters said in words (catalog key) when rejected: "%" always, "<" / ">" when they compare
+# ("<90", "a < b"); a bracket alone elsewhere gets its lookalike.
+_SAID: Mapping[str, str] = {"%": "enc.percent", "<": "enc.less_than", ">": "enc.more_than"}
+_BEFORE_NUMBER = re.compile(r" ?[-+]?\d")
 
 # Typographic punctuation that would force UCS-2 for no reason.
 _TYPOGRAPHY = str.maketrans(
@@ -141,16 +151,60 @@ def _to_gsm7(text: str) -> str:
     return "".join(out)
 
 
-def _replace_rejected(text: str, rejected: str, replacements: Mapping[str, str]) -> str:
+def _bracket_partners(text: str) -> dict[int, int]:
+    """Each bracket that has a partner ("<" ... ">", "[" ... "]", "{" ... "}"), both ways."""
+    partners: dict[int, int] = {}
+    open_at: dict[str, list[int]] = {opener: [] for opener in BRACKET_PAIRS}
+    for i, ch in enumerate(text):
+        if ch in BRACKET_PAIRS:
+            open_at[ch].append(i)
+        elif ch in _CLOSERS and open_at[_CLOSERS[ch]]:
+            j = open_at[_CLOSERS[ch]].pop()
+            partners[i], partners[j] = j, i
+    return partners
+
+
+def _said(ch: str, text: str, i: int, lang: str | None, accents: bool) -> str | None:
+    """A rejected ch at text[i] in words ("60%" -> "60 phan tram"), None where none fits."""
+    key = _SAID.get(ch)
+    spaced = text[i - 1 : i].isspace() and text[i + 1 : i + 2].isspace()
+    if key is None or (ch != "%" and not spaced and not _BEFORE_NUMBER.match(text, i + 1)):
+        return None
+    word = i18n.t(lang or i18n.DEFAULT_LANG, key)
+    if not accents:
+        word = strip_accents(word)
+    before = "" if i == 0 or text[i - 1].isspace() else " "
+    after = " " if text[i + 1 : i + 2].isalnum() else ""
+    return f"{before}{word}{after}"
+
+
+def _replace_rejected(
+    text: str,
+    rejected: str,
+    replacements: Mapping[str, str] | None = None,
+    lang: str | None = None,
+    accents: bool = False,
+) -> str:
+    """Text without the rejected characters: a bracket pair with a rejected bracket as round
+    brackets, "%" (and a comparing "<" / ">") in words, others by their lookalikes. The
+    caller's replacements come first; a replacement never brings back a rejected character."""
     if not rejected:
         return text
+    partners = _bracket_partners(text)
     out = []
-    for ch in text:
-        if ch in rejected:
-            # A replacement must not reintroduce a rejected character.
-            out.append("".join(c for c in replacements.get(ch, "") if c not in rejected))
-        else:
+    for i, ch in enumerate(text):
+        j = partners.get(i)
+        if j is not None and (ch in rejected or text[j] in rejected):
+            piece = "(" if i < j else ")"
+        elif ch not in rejected:
             out.append(ch)
+            continue
+        elif replacements and ch in replacements:
+            piece = replacements[ch]
+        else:
+            said = _said(ch, text, i, lang, accents)
+            piece = said if said is not None else DEFAULT_REPLACEMENTS.get(ch, "")
+        out.append("".join(c for c in piece if c not in rejected))
     return "".join(out)
 
 
@@ -194,17 +248,19 @@ def compose(
     rejected_chars: str = "",
     max_segments: int = 2,
     replacements: Mapping[str, str] | None = None,
+    lang: str | None = None,
 ) -> Composed:
     """Make text safe for a channel and cut it at a word boundary (with an ellipsis) to fit.
 
-    Without accents the text is transliterated to unaccented Vietnamese and kept in GSM-7.
+    Without accents the text is transliterated to unaccented Vietnamese and kept in GSM-7. lang
+    is the text's language, for the words that stand in for a rejected "%" ("vi" when None).
     """
     if max_segments < 1:
         raise ValueError("max_segments must be at least 1")
     out = nfc(text).translate(_TYPOGRAPHY)
     if not accents_allowed:
         out = _to_gsm7(strip_accents(out).translate(_TYPOGRAPHY))
-    out = _replace_rejected(out, rejected_chars, {**DEFAULT_REPLACEMENTS, **(replacements or {})})
+    out = _replace_rejected(out, rejected_chars, replacements, lang, accents_allowed)
     truncated = False
     if not _fits(out, max_segments):
         out = _truncate(out, max_segments, rejected_chars)

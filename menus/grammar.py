@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Literal
 
 from menus import i18n
-from menus.dates import DEFAULT_WINDOW_DAYS, date_error, date_shape, parse_date
+from menus.dates import DEFAULT_WINDOW_DAYS, date_error, date_shape, named_day_words, parse_date
 from menus.money import SpokenFraction, money_at
 from menus.phones import is_vn_mobile, normalize_phone
 from menus.text import fold, nfc
@@ -103,6 +103,9 @@ class ErrorCode(StrEnum):
 
 # Errors about the SMS as a whole: their catalog text is a full sentence, not "Loi: <cmd> - ...".
 WHOLE_SMS_ERRORS = frozenset({ErrorCode.EMPTY, ErrorCode.UNKNOWN_KEYWORD, ErrorCode.BAD_CLUB})
+# Errors whose reason quotes the offending text ({value}); the subject is what was understood
+# before it ("Loi: TRA 12 450k - thua "12", khong hieu"), so the text is not shown as an argument.
+_VALUE_IN_REASON = frozenset({ErrorCode.EXTRA_TEXT})
 
 
 class Sex(StrEnum):
@@ -298,8 +301,8 @@ class Command:
 
 @dataclass(frozen=True)
 class ParseError:
-    """One command not understood. params: member, value (the offending text) and code-specific
-    values used by the catalog text."""
+    """One command not understood. params: member, value (the offending text), understood (what
+    was read before extra text) and code-specific values used by the catalog text."""
 
     keyword: Keyword | None
     code: ErrorCode
@@ -434,13 +437,28 @@ class _Ctx:
     def expect_end(self, **params: object) -> None:
         self.skip_punct()
         if not self.at_end():
-            raise _Mistake(ErrorCode.EXTRA_TEXT, value=_shown(self.rest_text() or ""), **params)
+            understood = self.text[self.tokens[0].start : self.tokens[self.pos].start]
+            value = _shown(self.rest_text() or "")
+            raise _Mistake(
+                ErrorCode.EXTRA_TEXT, value=value, understood=_shown_tail(understood), **params
+            )
 
 
 def _shown(text: str) -> str:
     """User text echoed in a reply, cut short so the reply still fits one SMS."""
     text = " ".join(text.split())
     return text if len(text) <= _SHOWN_VALUE_MAX else text[: _SHOWN_VALUE_MAX - 2] + ".."
+
+
+def _shown_tail(text: str) -> str:
+    """Like _shown, keeping the last whole words: what was understood just before a mistake."""
+    words = text.strip(" ,;:-").split()
+    kept: list[str] = []
+    while words and len(" ".join([words[-1], *kept])) <= _SHOWN_VALUE_MAX - 2:
+        kept.insert(0, words.pop())
+    if not words:
+        return " ".join(kept)
+    return ".." + (" ".join(kept) if kept else words[-1][2 - _SHOWN_VALUE_MAX :])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -499,13 +517,34 @@ def _need_member(ctx: _Ctx, allow_zero: bool = False) -> int:
     return member
 
 
+def _extra_number(ctx: _Ctx, at: int) -> _Mistake | None:
+    """A number left at the end of an item that was already complete ("TRA 12 450k 12",
+    "CN 12 52 12") is extra text, not a member missing its amount: the mistake that names it, with
+    what was understood before it. After a comma ("TRA 12 200k, 15") a new item was begun, so
+    the caller's missing_amount / missing_weight stands (None)."""
+    before = at - 1
+    while (
+        before >= 0 and ctx.tokens[before].low != "," and _PUNCT.fullmatch(ctx.tokens[before].low)
+    ):
+        before -= 1  # "TRA 12 450k: 12"
+    if before < 0 or ctx.tokens[before].low == ",":
+        return None
+    start = before
+    while start > 0 and ctx.tokens[start - 1].low != ",":
+        start -= 1
+    understood = ctx.text[ctx.tokens[start].start : ctx.tokens[before].end]
+    value = _shown(ctx.tokens[at].text)
+    return _Mistake(ErrorCode.EXTRA_TEXT, value=value, understood=_shown_tail(understood))
+
+
 def _need_money(ctx: _Ctx, spoken_fraction: SpokenFraction = "auto", **params: object) -> int:
-    """The amount at the read position (missing_amount / bad_amount otherwise); spoken_fraction
-    as in money_at ("2 trieu 5")."""
+    """The amount at the read position, right after the member (missing_amount / bad_amount
+    otherwise); spoken_fraction as in money_at ("2 trieu 5")."""
+    member_at = ctx.pos - 1
     ctx.skip_punct(commas=False)
     tok = ctx.peek()
     if tok is None or tok.low == ",":
-        raise _Mistake(ErrorCode.MISSING_AMOUNT, **params)
+        raise _extra_number(ctx, member_at) or _Mistake(ErrorCode.MISSING_AMOUNT, **params)
     found = money_at(ctx.lows(), ctx.pos, spoken_fraction)
     if found is None:
         raise _Mistake(ErrorCode.BAD_AMOUNT, value=_shown(tok.text), **params)
@@ -898,7 +937,8 @@ def _parse_cn(ctx: _Ctx) -> CnArgs:
         member = _need_member(ctx)
         tok = ctx.peek()
         if tok is None or tok.low == ",":
-            raise _Mistake(ErrorCode.MISSING_WEIGHT, member=member)
+            missing = _Mistake(ErrorCode.MISSING_WEIGHT, member=member)
+            raise _extra_number(ctx, ctx.pos - 1) or missing
         m = _WEIGHT.fullmatch(tok.low)
         if m is None:
             raise _Mistake(ErrorCode.BAD_WEIGHT, member=member, value=_shown(tok.text))
@@ -1239,10 +1279,14 @@ def _split_keyword(toks: list[_Tok]) -> tuple[CommandSpec, list[_Tok]] | None:
 
 
 def _split_date(spec: CommandSpec, toks: list[_Tok]) -> tuple[list[_Tok], list[_Tok]]:
-    """The optional date right after the keyword ("ngay 21/11" too), and the tokens after it."""
+    """The optional date right after the keyword ("ngay 21/11", "hom nay" too), and the tokens
+    after it."""
     if not spec.dated or not toks:
         return [], toks
     skip = 1 if toks[0].low == "ngay" and len(toks) > 1 else 0
+    named = named_day_words([t.low for t in toks[skip:]])
+    if named:
+        return toks[: skip + named], toks[skip + named :]
     shape = date_shape(toks[skip].low)
     if shape is None:
         return [], toks
@@ -1360,9 +1404,14 @@ def _continue_or_unknown(
 def _parse_segment(seg: _Segment, today: date) -> Command | ParseError:
     day: date | None = None
     if seg.date_toks:
-        day = parse_date(seg.date_toks[-1].low, today)
+        words = (
+            seg.date_toks[1:]
+            if len(seg.date_toks) > 1 and seg.date_toks[0].low == "ngay"
+            else seg.date_toks
+        )
+        day = parse_date(" ".join(t.low for t in words), today)
         if day is None:
-            value = _shown(seg.date_toks[-1].text)
+            value = _shown(" ".join(t.text for t in words))
             return ParseError(seg.spec.keyword, ErrorCode.BAD_DATE, {"value": value}, seg.raw)
     try:
         args = seg.spec.parse(_Ctx(_member_refs(seg.tokens), seg.text, today))
@@ -1404,9 +1453,11 @@ def render_error(err: ParseError, lang: str) -> str:
         return i18n.t(lang, key, **params)
     name = err.keyword.lower()
     subject = [i18n.t(lang, f"sms.kw.{name}")]
-    if err.member is not None:
+    if params.get("understood"):
+        subject.append(str(params["understood"]))
+    elif err.member is not None:
         subject.append(str(err.member))
-    if params.get("value"):
+    if params.get("value") and err.code not in _VALUE_IN_REASON:
         subject.append(str(params["value"]))
     variant = params.get("variant")
     reason_key = f"sms.reason.{err.code}" + (f"_{variant}" if variant else "")

@@ -5,12 +5,19 @@ key, and a key defined twice in one language is an error. "vi_dau" (Vietnamese w
 the source. "vi" (the default, without accents, GSM-7) is derived from it by stripping accents,
 and a catalogs/vi/ directory may override single keys. Any other language falls back to "vi" for a
 key it does not have.
+
+A text that counts something picks its words by the count with a plural field, the CLDR
+categories as names and "#" for the number: "{months:one=# month|other=# months}". A language
+without plural forms (Vietnamese) writes "{months} tháng". PLURAL_RULES says which numbers are
+"one" in a language; a language not listed has one form, "other".
 """
 
 from __future__ import annotations
 
+import re
+import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -21,6 +28,20 @@ from menus.text import strip_accents
 CATALOG_DIR = Path(__file__).with_name("catalogs")
 SOURCE_LANG = "vi_dau"
 DEFAULT_LANG = "vi"
+
+# CLDR plural categories a plural field may name; "other" is required, and used for any
+# category a field leaves out and for values that are not whole numbers.
+PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
+
+
+def _one_other(n: int) -> str:
+    return "one" if n == 1 else "other"
+
+
+# Which category a whole number takes, per language (CLDR); unlisted languages only have "other".
+PLURAL_RULES: Mapping[str, Callable[[int], str]] = MappingProxyType({"en": _one_other})
+_PLURAL_FORM = rf"(?:{'|'.join(PLURAL_CATEGORIES)})=[^|]*"
+_PLURAL_SPEC = re.compile(rf"{_PLURAL_FORM}(?:\|{_PLURAL_FORM})*")
 
 
 def _flatten(table: Mapping[str, Any], prefix: str, out: dict[str, str], origin: Path) -> None:
@@ -94,13 +115,65 @@ def has_key(lang: str, key: str) -> bool:
     return True
 
 
+def plural_forms(spec: str) -> dict[str, str] | None:
+    """The forms of a plural field's spec ("one=# month|other=# months"), None for any other spec.
+
+    No ordinary format spec starts with a category name and "=", so the two cannot be confused.
+    """
+    if not _PLURAL_SPEC.fullmatch(spec):
+        return None
+    forms = dict(part.split("=", 1) for part in spec.split("|"))
+    if "other" not in forms:
+        raise ValueError(f"plural field {spec!r} has no 'other' form")
+    return forms
+
+
+def plural_category(lang: str, value: object) -> str:
+    """The CLDR category of a count in a language: "one" for 1 in English, else "other"."""
+    if isinstance(value, bool):
+        return "other"
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int):
+        return "other"
+    rule = PLURAL_RULES.get(resolve_language(lang))
+    return rule(value) if rule else "other"
+
+
+class _PluralFormatter(string.Formatter):
+    """str.format, plus plural fields: the form of the value's category, "#" the value."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        forms = plural_forms(format_spec)
+        if forms is None:
+            return super().format_field(value, format_spec)
+        form = forms.get(plural_category(self.lang, value), forms["other"])
+        return form.replace("#", str(value))
+
+
+@cache
+def _has_plural(text: str) -> bool:
+    return any(
+        spec and plural_forms(spec) is not None
+        for _, name, spec, _ in string.Formatter().parse(text)
+        if name is not None
+    )
+
+
 def t(lang: str, key: str, /, **params: object) -> str:
     """The text for key in lang, formatted with params; a missing key raises KeyError (a bug).
 
     For "vi" the result is stripped of accents, user-supplied params included, so it stays GSM-7.
     """
     code = resolve_language(lang)
-    text = _lookup(code, key).format(**params)
+    raw = _lookup(code, key)
+    if _has_plural(raw):
+        text = _PluralFormatter(code).format(raw, **params)
+    else:
+        text = raw.format(**params)
     return strip_accents(text) if code == DEFAULT_LANG else text
 
 
@@ -109,3 +182,4 @@ def reload() -> None:
     _directory.cache_clear()
     _catalog.cache_clear()
     _languages.cache_clear()
+    _has_plural.cache_clear()

@@ -118,7 +118,7 @@ def test_rejected_characters_are_replaced_or_dropped() -> None:
         rejected_chars=AGGREGATOR_REJECTS,
     )
 
-    assert composed.text == "Lai 1 pct + phi 2 (a)CLB (a) (b) (c> d/e"
+    assert composed.text == "Lai 1 phan tram + phi 2 (a)CLB (a) (b) (c) d/e"
     assert not any(ch in composed.text for ch in AGGREGATOR_REJECTS)
 
 

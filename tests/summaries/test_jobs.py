@@ -58,7 +58,7 @@ def test_weekly_summary_once_per_week_through_the_channel(session, area: Area, r
         "Diem Tua 30/10-29/11: 4 CLB, 3 co BC, 1 im lang; co mat 80%; thu no 600.000d; "
         "qua han 2 khoan 1.500.000d; bao dong do 4; du 8 mang 1/4. Can xem: K07 K03 K12 K20"
     ]
-    assert texts[SUP_EN_PHONE][0].startswith("Diem Tua 30/10-29/11: 1 clubs, 1 reported")
+    assert texts[SUP_EN_PHONE][0].startswith("Diem Tua 30/10-29/11: 1 club, 1 reported")
     assert texts[SUP_PROVINCE_PHONE] == texts[SUP_PHONE]  # vi_dau, too long with accents
     assert {r.language for r in rows} == {"vi", "en", "vi_dau"}
     assert all(r.dedupe_key.startswith("sum.weekly:2026-W49:sup") for r in rows)
