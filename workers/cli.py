@@ -116,10 +116,9 @@ def _roles(value: str | None) -> list[Any]:
 
 
 def _role_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    from models import importer
+    from models.importer import ROLE_CHOICES_HELP
 
-    words = getattr(importer, "ROLE_CHOICES_HELP", "")
-    return click.option("--role", "roles", help=f"comma-separated: {words}")(func)
+    return click.option("--role", "roles", help=f"comma-separated: {ROLE_CHOICES_HELP}")(func)
 
 
 class _Group(click.Group):
@@ -592,6 +591,31 @@ def replay_inbound(inbound_id: int) -> None:
     if not runtime.enqueue("inbound", "workers.jobs.process_inbound", inbound_id):
         raise click.ClickException("Redis is not reachable: the sweeper will take it when it is")
     click.echo("enqueued")
+
+
+@cli.command("add-admin")
+@click.option("--name", required=True)
+@click.option("--phone", required=True, help="Vietnamese mobile number (gets the login codes)")
+@click.option("--province", help="2025 code or name: the admin sees only that province")
+def add_admin_cmd(name: str, phone: str, province: str | None) -> None:
+    """Add a console administrator; the password is asked twice (or read from ADMIN_PASSWORD)."""
+    from models.console import ConsoleAdmin, add_admin
+
+    e164 = _mobile(phone)
+    if not name.strip():
+        raise click.UsageError("the administrator's name is empty")
+    password = os.environ.get("ADMIN_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    if len(password) < 12:
+        raise click.UsageError("the password is too short: at least 12 characters")
+    with _session() as s:
+        if s.scalar(select(ConsoleAdmin.id).where(ConsoleAdmin.phone == e164)) is not None:
+            raise click.ClickException(f"{phone} is already an administrator's phone")
+        code = _province(s, province).code if province else None
+        add_admin(s, name=name.strip(), phone=e164, password=password, province_code=code)
+    where = f"province {code}" if code else "every province"
+    click.echo(f"administrator added ({where}): sign in at /console/login/admin")
 
 
 def main() -> None:
