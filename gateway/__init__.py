@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from gateway.config import configure_logging, load_config
+from gateway.config import configure_logging, load_config, one_line
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,8 @@ def _install_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
-        log.exception("unhandled error on %s", request.path)
+        log.error("unhandled error on %s: %s", request.path, one_line(exc))
+        log.debug("traceback", exc_info=exc)
         if request.path.startswith("/ussd"):
             return _ussd_sorry()
         # 503 makes a provider deliver the message again later; nothing was acknowledged.

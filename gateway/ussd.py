@@ -24,6 +24,7 @@ from menus.clock import vn_today
 from menus.phones import normalize_phone
 from menus.ussd import Reply, UssdContext, form_of, is_end, render, step
 from models import db
+from models.inbox import store_ussd_form
 from models.views import (
     Caller,
     callers,
@@ -34,12 +35,11 @@ from models.views import (
     loan_view,
     meeting_view,
 )
-from workers import INBOUND, runtime
+from workers import runtime
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ussd", __name__)
 
-SUBMIT_FORM = "workers.jobs.submit_ussd_form"
 RESUME_SECONDS = 600  # a dropped form can be resumed from the next dial within 10 minutes
 PIN_LOCK_SECONDS = 1800
 MAX_TEXT = 2000
@@ -212,13 +212,16 @@ def _save(
     state = record["state"]
     for fx in effects:
         if "job" in fx:
-            # The key survives a repeated hop and cannot collide when a provider reuses a
-            # sessionId for another phone; it fits the inbound provider-id column.
+            # Stored and committed before the member is told "sent", as an SMS webhook does:
+            # the form outlives a Redis restart. The key survives a repeated hop and cannot
+            # collide when a provider reuses a sessionId for another phone. A failure here
+            # (the database down) gives the sorry screen, never a confirmation.
             key = form_key(phone, session_id, fx["no"])
-            if not runtime.enqueue(INBOUND, SUBMIT_FORM, phone, fx["member"], fx["job"], key):
-                # Never confirm what could not be queued: the caller gets the sorry screen.
-                raise RuntimeError("the form could not be queued")
-            log.info("ussd form enqueued session=%s no=%s", session_id[-6:], fx["no"])
+            with db.session_scope() as s:
+                msg_id, new = store_ussd_form(s, phone, fx["member"], fx["job"], key)
+            if new:
+                runtime.enqueue_inbound(msg_id)  # if Redis is down, the sweeper will
+            log.info("ussd form stored session=%s no=%s", session_id[-6:], fx["no"])
     ttl = int(current_app.config.get("USSD_SESSION_TTL") or 600)
     ops: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
     for fx in effects:

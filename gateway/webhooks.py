@@ -15,13 +15,11 @@ from gateway.channels.base import BadInbound, InboundSMS, WebhookRejected, from_
 from gateway.channels.reports import DeliveryReport
 from models import db
 from models.inbox import store_inbound
-from workers import INBOUND, runtime
+from workers import runtime
 from workers.sending import record_delivery_report
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__)
-
-PROCESS_INBOUND = "workers.jobs.process_inbound"
 
 
 # Column sizes an inbound message must fit (any provider); a longer value is a 400, not a 5xx.
@@ -48,7 +46,7 @@ def accept_inbound(msg: InboundSMS, provider: str) -> tuple[int, bool]:
             network_code=msg.network_code,
         )
     if new:
-        runtime.enqueue(INBOUND, PROCESS_INBOUND, msg_id)
+        runtime.enqueue_inbound(msg_id)
         log.info("inbound stored id=%s provider=%s", msg_id, provider)
     else:
         log.info("inbound duplicate id=%s provider=%s ignored", msg_id, provider)

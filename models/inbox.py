@@ -28,6 +28,7 @@ def store_inbound(
     channel: str = "sms",
     link_id: str | None = None,
     network_code: str | None = None,
+    acting_member_id: int | None = None,
 ) -> tuple[int, bool]:
     """Insert the message unless (provider, provider_id) is known; returns (id, newly stored)."""
     now = utcnow()
@@ -42,6 +43,7 @@ def store_inbound(
         text=text,
         link_id=link_id,
         network_code=network_code,
+        acting_member_id=acting_member_id,
         received_at=received_at or now,
         stored_at=now,
         status=InboundStatus.RECEIVED,
@@ -64,3 +66,19 @@ def store_inbound(
     )
     assert existing is not None
     return existing, False
+
+
+def store_ussd_form(
+    session: Session, phone: str, member_id: int | None, command_text: str, form_key: str
+) -> tuple[int, bool]:
+    """A USSD form as an inbound message, recorded exactly as the same SMS from that phone would
+    be, for the member chosen on the screen; keyed so a repeated hop stores it once."""
+    return store_inbound(
+        session,
+        provider="ussd",
+        provider_id=form_key,
+        sender=phone,
+        text=command_text,
+        channel="ussd",
+        acting_member_id=member_id,
+    )

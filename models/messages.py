@@ -37,6 +37,8 @@ class InboundMessage(Base):
     sweeps: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     club_id: Mapped[int | None] = mapped_column(ForeignKey("clubs.id"))
     note: Mapped[str | None] = mapped_column(String(200))
+    # A USSD form from a shared phone speaks for the member chosen on the screen.
+    acting_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
 
 
 class OutboundMessage(Base):

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, text
 
 from gateway.config import ROOT, load_config
 from models import db
-from tests.fakes.fixtures import fake_android, fake_at  # noqa: F401 - fixtures
+from tests.fakes.fixtures import at_channel, fake_android, fake_at  # noqa: F401 - fixtures
 from workers import QUEUES, runtime
 from workers.connection import connect, resolve_redis_url
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
-from sqlalchemy import select
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.registry import FailedJobRegistry
+from sqlalchemy import func, select
 
 from menus.clock import utcnow
 from models import db
 from models.enums import InboundStatus, OutboundStatus
-from models.inbox import store_inbound
+from models.inbox import store_ussd_form
 from models.messages import InboundMessage, OutboundMessage
 from workers import INBOUND, OUTBOUND, runtime
 from workers.sending import enqueue_send, enqueue_sends
@@ -18,10 +23,15 @@ from workers.sms import handle_inbound, vn_date_of
 
 log = logging.getLogger(__name__)
 
-PROCESS_INBOUND = "workers.jobs.process_inbound"
-SWEEP_AGE = timedelta(minutes=2)
+PROCESS_INBOUND = runtime.PROCESS_INBOUND
+# A row stored this long ago whose job Redis does not have was lost (the enqueue after commit
+# takes milliseconds); the sweeper runs every SWEEP_SECONDS in the clock process.
+LOST_AFTER = timedelta(seconds=20)
+SWEEP_AGE = timedelta(minutes=2)  # after a first hand-over, each try waits this much longer
 MAX_SWEEPS = 5
+SWEEP_BATCH = 5000
 STUCK_SENDING = timedelta(minutes=10)
+ALIVE = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
 
 
 def process_inbound(inbound_id: int, acting_member_id: int | None = None) -> str:
@@ -35,7 +45,9 @@ def process_inbound(inbound_id: int, acting_member_id: int | None = None) -> str
         waiting = msg.status == InboundStatus.FAILED and msg.processed_at is None
         if msg.status not in (InboundStatus.RECEIVED, InboundStatus.QUEUED) and not waiting:
             return "done already"
-        outbound = handle_inbound(s, msg, vn_date_of(msg), acting_member_id)
+        acting = acting_member_id or msg.acting_member_id
+        outbound = handle_inbound(s, msg, vn_date_of(msg), acting)
+        msg.processed_at = utcnow()  # as it commits: handling can wait on locks for a while
         status = msg.status
     enqueue_sends(outbound)
     log.info("inbound id=%s -> %s, %d outbound", inbound_id, status, len(outbound))
@@ -43,65 +55,90 @@ def process_inbound(inbound_id: int, acting_member_id: int | None = None) -> str
 
 
 def submit_ussd_form(phone: str, member_id: int | None, command_text: str, session_key: str) -> str:
-    """A USSD form or request, recorded exactly as the same SMS from that phone would be."""
+    """A USSD form queued as a job by an earlier version (forms are now stored by the hop)."""
     with db.session_scope() as s:
-        msg_id, new = store_inbound(
-            s,
-            provider="ussd",
-            provider_id=session_key,
-            sender=phone,
-            text=command_text,
-            channel="ussd",
-        )
+        msg_id, new = store_ussd_form(s, phone, member_id, command_text, session_key)
     if not new:
         return "duplicate"
-    return process_inbound(msg_id, member_id)
+    return process_inbound(msg_id)
+
+
+def _job_states(job_ids: list[str]) -> list[str | None]:
+    """Each job's RQ status, None where Redis has no such job (never queued, or lost)."""
+    if not job_ids:
+        return []
+    pipe = runtime.redis().pipeline(transaction=False)
+    for job_id in job_ids:
+        pipe.hget(Job.key_for(job_id), "status")
+    return [raw.decode() if raw else None for raw in pipe.execute()]
+
+
+def _hand_over(queue: str, job_id: str, state: str | None, enqueue: Callable[[], bool]) -> bool:
+    """Queue a row's job again: a failed job goes back from the failed registry, a lost one is
+    queued anew under the same id."""
+    if state == JobStatus.FAILED:
+        try:
+            FailedJobRegistry(queue, connection=runtime.redis()).requeue(job_id)
+            return True
+        except (InvalidJobOperation, NoSuchJobError):
+            pass
+    return enqueue()
 
 
 def sweep() -> dict[str, int]:
-    """Hand stored-but-unprocessed messages to the workers again (after Redis was down, say),
-    and release held outbound messages whose time has come."""
+    """Hand the workers every stored row whose job Redis no longer has (a restart, a failover,
+    an enqueue that failed) or whose job failed, and release held sends whose time has come.
+
+    The database is the source of truth: a row says what is owed; Redis only carries the jobs.
+    A row whose job is alive (queued, running, waiting for a retry) is left alone, however long
+    the queue, so the sweeper never doubles a backlog and never waits for a lull.
+    """
     now = utcnow()
-    # Rows whose job is still waiting in a queue are not lost: only an empty queue means lost.
-    inbound_idle = runtime.queue(INBOUND).count == 0
-    outbound_idle = runtime.queue(OUTBOUND).count == 0
     with db.session_scope() as s:
-        stale = s.scalars(
+        waiting = s.scalars(
             select(InboundMessage)
             .where(
                 InboundMessage.status.in_([InboundStatus.RECEIVED, InboundStatus.QUEUED]),
-                InboundMessage.stored_at < now - SWEEP_AGE,
+                InboundMessage.stored_at < now - LOST_AFTER,
             )
-            .limit(5000)
+            .order_by(InboundMessage.id)
+            .limit(SWEEP_BATCH)
         ).all()
-        stale_in: list[int] = []
-        for msg in stale if inbound_idle else []:
-            if msg.stored_at >= now - SWEEP_AGE * (1 + msg.sweeps):
-                continue  # waits longer after each sweep
+        states = _job_states([runtime.inbound_job_id(m.id) for m in waiting])
+        stale_in: list[tuple[int, str | None]] = []
+        for msg, state in zip(waiting, states, strict=True):
+            if state in ALIVE:
+                continue
+            if msg.sweeps and msg.stored_at >= now - SWEEP_AGE * (1 + msg.sweeps):
+                continue  # handed over before: each try waits longer
             if msg.sweeps >= MAX_SWEEPS:
                 # Its job keeps failing: the traceback is in RQ's failed-job registry.
                 msg.status, msg.note = InboundStatus.FAILED, f"gave up after {MAX_SWEEPS} sweeps"
                 continue
             msg.sweeps += 1
-            stale_in.append(msg.id)
-        due_out = list(
-            s.scalars(
-                select(OutboundMessage.id)
-                .where(
-                    (
-                        (OutboundMessage.status == OutboundStatus.HELD)
-                        & (OutboundMessage.send_after <= now)
-                    )
-                    | (
-                        (OutboundMessage.status == OutboundStatus.QUEUED)
-                        & (OutboundMessage.created_at < now - SWEEP_AGE)
-                        & (OutboundMessage.attempts == 0)
-                        & outbound_idle
-                    )
+            stale_in.append((msg.id, state))
+        owed = s.scalars(
+            select(OutboundMessage)
+            .where(
+                (
+                    (OutboundMessage.status == OutboundStatus.HELD)
+                    & (OutboundMessage.send_after <= now)
                 )
-                .limit(5000)
+                | (
+                    (OutboundMessage.status == OutboundStatus.QUEUED)
+                    & (func.coalesce(OutboundMessage.send_after, OutboundMessage.created_at)
+                       < now - LOST_AFTER)
+                )
             )
-        )
+            .order_by(OutboundMessage.id)
+            .limit(SWEEP_BATCH)
+        ).all()  # fmt: skip
+        out_states = _job_states([runtime.send_job_id(r.id) for r in owed])
+        due_out: list[tuple[int, str | None]] = [
+            (row.id, state)
+            for row, state in zip(owed, out_states, strict=True)
+            if row.status == OutboundStatus.HELD or state not in ALIVE
+        ]
         # A send interrupted between "sending" and the provider's answer (a killed worker):
         # sending again may duplicate, losing an alert is worse.
         stuck = s.scalars(
@@ -115,9 +152,15 @@ def sweep() -> dict[str, int]:
         ).all()
         for row in stuck:
             row.status, row.failure_reason = OutboundStatus.QUEUED, "interrupted; sent again"
-            due_out.append(row.id)
-    for inbound_id in stale_in:
-        runtime.enqueue(INBOUND, PROCESS_INBOUND, inbound_id)
-    for outbound_id in due_out:
-        enqueue_send(outbound_id)
+            due_out.append((row.id, None))
+    handed_in = sum(
+        _hand_over(INBOUND, runtime.inbound_job_id(i), st, partial(runtime.enqueue_inbound, i))
+        for i, st in stale_in
+    )
+    handed_out = sum(
+        _hand_over(OUTBOUND, runtime.send_job_id(i), st, partial(enqueue_send, i))
+        for i, st in due_out
+    )
+    if handed_in or handed_out:
+        log.info("sweep: %d inbound and %d outbound handed to the workers", handed_in, handed_out)
     return {"inbound": len(stale_in), "outbound": len(due_out)}

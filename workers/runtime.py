@@ -96,3 +96,24 @@ def enqueue(
     except RedisError as exc:
         log.warning("enqueue %s failed, left for the sweeper: %s", func, type(exc).__name__)
         return False
+
+
+# Jobs keyed by the row they work on, so the sweeper can ask Redis whether a row's job is still
+# alive (queued, running, scheduled for a retry) or was lost (a Redis restart, a failover).
+PROCESS_INBOUND = "workers.jobs.process_inbound"
+SEND_OUTBOUND = "workers.sending.send_outbound"
+
+
+def inbound_job_id(inbound_id: int) -> str:
+    return f"in-{inbound_id}"
+
+
+def send_job_id(outbound_id: int) -> str:
+    return f"out-{outbound_id}"
+
+
+def enqueue_inbound(inbound_id: int) -> bool:
+    """Hand a stored inbound message to the workers (False: Redis is down; the sweeper will)."""
+    from workers import INBOUND
+
+    return enqueue(INBOUND, PROCESS_INBOUND, inbound_id, job_id=inbound_job_id(inbound_id))

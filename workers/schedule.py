@@ -17,11 +17,14 @@ class Entry:
     interval: int | None = None
     queue: str = DEFAULT
     timeout: int = 600  # seconds before RQ stops the job (national runs take minutes)
+    # Run by the clock process itself rather than queued: the sweeper must not wait behind the
+    # very backlog it is there to rescue, nor stop when Redis does.
+    in_clock: bool = False
 
 
 ENTRIES: list[Entry] = [
-    # Stored-but-unqueued inbound rows, held outbound rows whose time has come.
-    Entry("workers.jobs.sweep", interval=60, timeout=120),
+    # Rows whose job Redis lost or that failed, held and retried sends whose time has come.
+    Entry("workers.jobs.sweep", interval=20, timeout=120, in_clock=True),
     # Summaries and reminders (workers.summaries), all after the 21:00-07:00 quiet hours.
     Entry("workers.summaries.weekly_supervisor_summaries", cron="30 7 * * 1"),  # Monday
     Entry("workers.summaries.monthly_club_reports", cron="0 8 1 * *", timeout=1800),  # the 1st

@@ -26,10 +26,11 @@ from workers import OUTBOUND, runtime
 
 log = logging.getLogger(__name__)
 
-SEND_JOB = "workers.sending.send_outbound"
+SEND_JOB = runtime.SEND_OUTBOUND
 MAX_ATTEMPTS = 5
 BACKOFF = [10, 60, 300, 900]
 PLAIN_LANGS = frozenset({"vi", "en"})  # languages whose texts carry no diacritics
+SLACK = timedelta(seconds=2)  # clocks of different hosts differ a little
 SENT_STATES = (OutboundStatus.SENDING, OutboundStatus.ACCEPTED, OutboundStatus.DELIVERED)
 
 
@@ -38,8 +39,13 @@ class TransientSendError(Exception):
 
 
 def enqueue_send(outbound_id: int) -> bool:
+    """Queue the row's send job (keyed by the row); the row itself says what is still owed."""
     return runtime.enqueue(
-        OUTBOUND, SEND_JOB, outbound_id, retry=Retry(max=MAX_ATTEMPTS - 1, interval=BACKOFF)
+        OUTBOUND,
+        SEND_JOB,
+        outbound_id,
+        retry=Retry(max=MAX_ATTEMPTS - 1, interval=BACKOFF),
+        job_id=runtime.send_job_id(outbound_id),
     )
 
 
@@ -131,6 +137,8 @@ def send_outbound(outbound_id: int) -> str:
         row = s.get(OutboundMessage, outbound_id, with_for_update=True)
         if row is None or row.status not in (OutboundStatus.QUEUED, OutboundStatus.HELD):
             return "skip"
+        if row.status == OutboundStatus.QUEUED and row.send_after and row.send_after > now + SLACK:
+            return "not due"  # a retry's time has not come (a second job for the same row)
         if not is_vn_mobile(row.to):
             row.status, row.failure_reason = OutboundStatus.SKIPPED, "not a mobile number"
             return "skipped"
@@ -147,6 +155,7 @@ def send_outbound(outbound_id: int) -> str:
             accents_allowed=channel.accents_allowed and row.language not in PLAIN_LANGS,
             rejected_chars=channel.rejected_chars,
             max_segments=2 if row.kind in (OutboundKind.REPLY, OutboundKind.SUMMARY) else 3,
+            lang=row.language,
         )
         row.text, row.encoding, row.segments = composed.text, composed.encoding, composed.segments
         row.channel = channel.name
@@ -169,7 +178,9 @@ def send_outbound(outbound_id: int) -> str:
             )
             row.failure_reason = None
         elif result.status == SendStatus.RETRY and attempts < MAX_ATTEMPTS:
+            # The row owes a send at its due time, whatever Redis remembers of the retry.
             row.status, row.failure_reason = OutboundStatus.QUEUED, (result.reason or "retry")[:200]
+            row.send_after = utcnow() + timedelta(seconds=BACKOFF[attempts - 1])
         else:
             row.status, row.failure_reason = (
                 OutboundStatus.FAILED,

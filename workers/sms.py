@@ -199,7 +199,6 @@ def handle_inbound(
         acting = None
     lang = _language(acting or (members[0] if members else None), supervisor)
     msg.status = InboundStatus.PROCESSED
-    msg.processed_at = utcnow()
     if not members and supervisor is None:
         msg.note = "unregistered"
         return _reply_once_a_day(s, msg, phone, lang, today)

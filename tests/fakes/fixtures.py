@@ -28,3 +28,16 @@ def fake_android() -> Iterator[FakeAndroidGateway]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def at_channel(rt, fake_at, monkeypatch):  # noqa: ANN001, ANN201
+    """The Africa's Talking channel, through the SDK, aimed at the fake; retries without waiting."""
+    from gateway.channels.base import build_channel
+    from workers import sending
+
+    cfg = dict(rt.config(), **fake_at.config(AT_READ_TIMEOUT="0.3", SMS_RATE_PER_SECOND="100"))
+    monkeypatch.setattr(rt, "_config", cfg)
+    rt.set_channel(build_channel(cfg))
+    monkeypatch.setattr(sending, "BACKOFF", [0, 0, 0, 0])
+    return fake_at

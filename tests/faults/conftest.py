@@ -40,6 +40,17 @@ def wait_for(check: Callable[[], Any], timeout: float, what: str, every: float =
     raise AssertionError(f"not within {timeout:.0f} s: {what}")
 
 
+def http_ok(url: str, timeout: float = 2) -> bool:
+    """True when a GET of url answers 2xx within timeout."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - local
+            return 200 <= resp.status < 300
+    except OSError:
+        return False
+
+
 def redis_server_binary() -> str:
     found = shutil.which("redis-server")
     if found:
@@ -132,6 +143,32 @@ class Processes:
         self.started.append(proc)
         return proc
 
+    def start_program(
+        self, argv: list[str], *, name: str, env: dict[str, str] | None = None
+    ) -> Any:
+        """Any program (nginx, redis-server), in its own process group like the modules."""
+        log = (self.tmp_path / f"{name}-{len(self.started)}.log").open("ab")
+        proc = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.started.append(proc)
+        return proc
+
+    def start_gunicorn(self, env: dict[str, str], port: int, *gunicorn_args: str) -> Any:
+        """The web process as the Procfile runs it (gunicorn with gateway/gunicorn_conf.py), or
+        with the arguments given, on 127.0.0.1:port; returns once /healthz answers ok."""
+        args = gunicorn_args or ("--config", "python:gateway.gunicorn_conf")
+        proc = self.start(
+            "gunicorn", env, *args, "--bind", f"127.0.0.1:{port}", "gateway.wsgi:app", name="web"
+        )
+        wait_for(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), 60, "the web answers")
+        return proc
+
     def kill_all(self) -> None:
         for proc in self.started:
             with contextlib.suppress(ProcessLookupError):
@@ -159,6 +196,52 @@ def service_env(database_url: str, redis_url: str, var_dir: Path, **extra: str) 
         QUIET_HOURS="",
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
+        SECRET_KEY="fault-tests-only",
     )
     env.update(extra)
     return env
+
+
+def start_web(processes: Processes, env: dict[str, str], port: int) -> Any:
+    """gunicorn serving the app, as deployed; returns once /healthz answers."""
+    import urllib.request
+
+    proc = processes.start(
+        "gunicorn",
+        env,
+        "--workers",
+        "2",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "gateway.wsgi:app",
+        name="web",
+    )
+
+    def up() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                return True
+        except OSError as exc:
+            return getattr(exc, "code", None) == 503  # answering, though degraded
+
+    wait_for(up, 60, "the web answers")
+    return proc
+
+
+def post_sms(port: int, sender: str, text: str, provider_id: str) -> int:
+    """An SMS as Africa's Talking posts it; the HTTP status (0 when nothing answered)."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    form = {"from": sender, "to": "8085", "text": text, "id": provider_id}
+    data = urllib.parse.urlencode(form).encode()
+    try:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/sms/inbound", data=data, timeout=10
+        ) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except OSError:
+        return 0

@@ -50,14 +50,41 @@ def test_a_real_channel_needs_a_webhook_token(test_config, rt):
     assert create_app(dict(real, OPEN_WEBHOOKS=True), init_runtime=False)
 
 
-def test_a_ussd_form_that_cannot_be_queued_is_never_confirmed(client, session, rt, monkeypatch):
-    """Redis refuses the form's job: the caller gets the sorry screen, not a confirmation."""
+def test_a_ussd_form_that_cannot_be_stored_is_never_confirmed(client, session, rt, monkeypatch):
+    """The database refuses the form: the caller gets the sorry screen, not a confirmation."""
+    from sqlalchemy.exc import OperationalError
+
     from gateway import ussd
 
-    monkeypatch.setattr(rt, "enqueue", lambda *a, **k: False)
+    def database_down(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(ussd, "store_ussd_form", database_down)
     effects = [{"job": "TRA 12 450000", "member": None, "no": 1}]
     with (
         client.application.test_request_context("/ussd"),
-        __import__("pytest").raises(RuntimeError),
+        __import__("pytest").raises(OperationalError),
     ):
         ussd._save(rt.redis(), "sess-x", {"state": {}}, effects, "+84912000001")
+
+
+def test_a_ussd_form_stored_while_redis_refuses_its_job_is_swept_later(
+    client, session, rt, monkeypatch
+):
+    """The form is stored before it is confirmed; its lost job is the sweeper's."""
+    from sqlalchemy import select
+
+    from gateway import ussd
+    from models.messages import InboundMessage
+    from workers import jobs
+
+    monkeypatch.setattr(rt, "enqueue", lambda *a, **k: False)
+    effects = [{"job": "TRA 12 450000", "member": None, "no": 1}]
+    with client.application.test_request_context("/ussd"):
+        ussd._save(rt.redis(), "sess-x", {"state": {}}, effects, "+84912000001")
+    monkeypatch.undo()
+    stored = session.scalars(select(InboundMessage).where(InboundMessage.channel == "ussd")).one()
+    assert stored.text == "TRA 12 450000" and stored.status == "received"
+    with __import__("time_machine").travel(stored.stored_at + jobs.LOST_AFTER * 2, tick=False):
+        assert jobs.sweep()["inbound"] == 1
+    assert rt.queue("inbound").job_ids == [rt.inbound_job_id(stored.id)]

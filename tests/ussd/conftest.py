@@ -31,8 +31,14 @@ class Phone:
         self.inputs: list[str] = []
 
     def post(self, text: str, **extra: str) -> Any:
-        form = {"sessionId": self.session_id, "serviceCode": "*384*123#",
-                "phoneNumber": self.number, "networkCode": "45204", "text": text, **extra}
+        form = {
+            "sessionId": self.session_id,
+            "serviceCode": "*384*123#",
+            "phoneNumber": self.number,
+            "networkCode": "45204",
+            "text": text,
+            **extra,
+        }
         url = "/ussd" + (f"?token={self.token}" if self.token else "")
         return self.client.post(url, data=form)
 
@@ -107,20 +113,51 @@ def set_language(session: Any, club: Club, lang: str, number: int = 12) -> Membe
     return m
 
 
-def add_loan(session: Any, club: Club, number: int = 12, principal: int = 2_000_000,
-             disbursed: date = date(2026, 7, 21), paid: tuple[tuple[date, int], ...] = ()) -> Loan:
+def add_loan(
+    session: Any,
+    club: Club,
+    number: int = 12,
+    principal: int = 2_000_000,
+    disbursed: date = date(2026, 7, 21),
+    paid: tuple[tuple[date, int], ...] = (),
+) -> Loan:
     m = member(club, number)
-    loan = Loan(club_id=club.id, member_id=m.id, principal_vnd=principal, interest_pct_month=0,
-                interest_method="flat", term_months=10, disbursed_on=disbursed)
+    loan = Loan(
+        club_id=club.id,
+        member_id=m.id,
+        principal_vnd=principal,
+        interest_pct_month=0,
+        interest_method="flat",
+        term_months=10,
+        disbursed_on=disbursed,
+    )
     session.add(loan)
     session.flush()
     for on, amount in paid:
-        session.add(Repayment(loan_id=loan.id, club_id=club.id, member_id=m.id, amount_vnd=amount,
-                              paid_on=on))
+        session.add(
+            Repayment(
+                loan_id=loan.id, club_id=club.id, member_id=m.id, amount_vnd=amount, paid_on=on
+            )
+        )
     session.flush()
     return loan
 
 
 def jobs(rt: Any) -> list[tuple[Any, ...]]:
-    """The USSD form jobs waiting in the inbound queue, as their arguments."""
-    return [j.args for j in rt.queue("inbound").jobs if j.func_name.endswith("submit_ussd_form")]
+    """The USSD forms stored and waiting in the inbound queue, as (phone, member id, command,
+    form key)."""
+    from sqlalchemy import select
+
+    from models import db
+    from models.messages import InboundMessage
+
+    waiting = [
+        j.args[0] for j in rt.queue("inbound").jobs if j.func_name.endswith("process_inbound")
+    ]
+    with db.new_session() as s:
+        rows = s.scalars(
+            select(InboundMessage)
+            .where(InboundMessage.id.in_(waiting), InboundMessage.channel == "ussd")
+            .order_by(InboundMessage.id)
+        ).all()
+        return [(m.sender, m.acting_member_id, m.text, m.provider_id) for m in rows]

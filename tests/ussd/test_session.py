@@ -309,13 +309,22 @@ def test_an_unexpected_error_ends_politely(club, phone, monkeypatch):
     assert resp.get_data(as_text=True) == "END Xin loi, he thong dang ban. Vui long goi lai sau."
 
 
-def test_a_hop_never_writes_the_database(club, session, phone, rt, statements):
+def test_a_hop_never_writes_the_database_but_to_store_a_confirmed_form(
+    club, session, phone, rt, statements
+):
+    reads = {"SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN"}
     ph = phone(SECRETARY_PHONE).dialled()
-    ph.press("7", "2", "12", "450k", "1")
+    ph.press("7", "2", "12")
+    ph.press("450k")
+    assert "SELECT" in statements and set(statements) <= reads  # navigating reads only
+    statements.clear()
+    ph.press("1")  # confirmed: stored as an inbound message before "sent" is shown
+    assert [s for s in statements if s not in reads] == ["INSERT"]
+    statements.clear()
     ph.dial()
-    ph.press("6", "3")
-    assert "SELECT" in statements
-    assert set(statements) <= {"SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN"}
+    ph.press("6")
+    assert set(statements) <= reads
+    ph.press("3")
     assert len(jobs(rt)) == 2
 
 

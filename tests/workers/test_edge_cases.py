@@ -17,7 +17,7 @@ from models.outbox import queue_message
 from models.records import FundContribution, HelpRequest
 from tests.conversations.support import give_loan
 from tests.factories import SECRETARY_PHONE, SHARED_PHONE, make_board_club
-from workers import INBOUND, jobs
+from workers import jobs
 
 
 def _sms(client, run_jobs, session, phone, text, pid):
@@ -79,7 +79,7 @@ def test_the_sweeper_leaves_a_backlog_alone_and_a_late_job_still_runs(
             text="HD",
         )
     session.commit()
-    rt.enqueue(INBOUND, jobs.PROCESS_INBOUND, msg_id)  # waiting in a long queue
+    rt.enqueue_inbound(msg_id)  # waiting in a long queue
     for _ in range(30):
         traveller.shift(120)
         assert jobs.sweep()["inbound"] == 0

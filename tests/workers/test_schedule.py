@@ -10,7 +10,7 @@ from workers.schedule import ENTRIES
 
 def test_every_entry_names_a_real_function_and_registers(rt):
     sched = build_scheduler()
-    assert len(sched.get_jobs()) == len(ENTRIES)
+    assert len(sched.get_jobs()) == len([e for e in ENTRIES if not e.in_clock])
     for e in ENTRIES:
         module, _, name = e.func.rpartition(".")
         assert callable(getattr(importlib.import_module(module), name))

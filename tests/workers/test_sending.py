@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 import time_machine
 from sqlalchemy import func, select
 
@@ -21,16 +20,6 @@ from workers.jobs import sweep
 TO = "+84912345678"
 DAY = "2026-11-21 09:00:00+07:00"
 NIGHT = "2026-11-21 22:30:00+07:00"
-
-
-@pytest.fixture
-def at_channel(rt, fake_at, monkeypatch):
-    """The Africa's Talking channel, through the SDK, aimed at the fake; retries without waiting."""
-    cfg = dict(rt.config(), **fake_at.config(AT_READ_TIMEOUT="0.3", SMS_RATE_PER_SECOND="100"))
-    monkeypatch.setattr(rt, "_config", cfg)
-    rt.set_channel(build_channel(cfg))
-    monkeypatch.setattr(sending, "BACKOFF", [0, 0, 0, 0])
-    return fake_at
 
 
 def _queue(
