@@ -29,6 +29,12 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, init_runtime: bool
             "URLs), or set OPEN_WEBHOOKS=true if a private network guards the webhooks"
         )
     configure_logging(cfg["LOG_LEVEL"])
+    if cfg["SMS_CHANNEL"] == "android" and not cfg["ANDROID_WEBHOOK_SECRET"]:
+        log.warning(
+            "ANDROID_WEBHOOK_SECRET is not set: the Android gateway's webhooks are accepted "
+            "unsigned, guarded by WEBHOOK_TOKEN alone; set the signing key in the gateway app "
+            "and here"
+        )
     if init_runtime:
         runtime.init(cfg)
     else:

@@ -65,6 +65,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "USSD_SESSION_TTL": _int(e.get("USSD_SESSION_TTL"), 600),
         "SIMULATOR": _bool(e.get("SIMULATOR"), False),  # ./run turns it on
         "LOG_LEVEL": e.get("LOG_LEVEL", "INFO"),
+        # The largest request body the app reads (413 above it); the console's uploads have
+        # their own limit.
+        "MAX_CONTENT_LENGTH": _int(e.get("MAX_REQUEST_BYTES"), 512 * 1024),
         # PostgreSQL bounds, in seconds (0: none): see models.db.PG_LIMITS.
         "DB_IDLE_TX_TIMEOUT": _int(e.get("DB_IDLE_TX_TIMEOUT"), 60),
         "DB_LOCK_TIMEOUT": _int(e.get("DB_LOCK_TIMEOUT"), 15),

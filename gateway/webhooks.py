@@ -26,8 +26,15 @@ bp = Blueprint("webhooks", __name__)
 INBOUND_LIMITS = {"provider_id": 120, "sender": 32, "to": 32, "link_id": 120, "network_code": 16}
 
 
+# The longest text a provider can deliver: a concatenated SMS of 255 parts of 153 GSM-7
+# characters. Anything longer is not an SMS: 413 before it is stored.
+MAX_INBOUND_TEXT = 255 * 153
+
+
 def accept_inbound(msg: InboundSMS, provider: str) -> tuple[int, bool]:
     """Store (once) and commit, then enqueue the processing job; shared by every SMS webhook."""
+    if len(msg.text) > MAX_INBOUND_TEXT:
+        abort(413, description=f"text longer than {MAX_INBOUND_TEXT} characters")
     for name, limit in INBOUND_LIMITS.items():
         value = getattr(msg, name)
         if value and len(value) > limit:

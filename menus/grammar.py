@@ -33,6 +33,8 @@ MONTHS_RANGE = (1, 120)
 MAX_MEMBER = 9999
 MAX_RANGE_SIZE = 500
 MAX_PEOPLE = 100_000
+# Ten SMS of commands (10 x 153 GSM-7 characters): longer texts are refused unparsed.
+MAX_PARSED_CHARS = 1530
 # Club loans are 2-20 million; "VAY 12 5" (5,000d) means the amount was mistyped.
 MIN_LOAN = 100_000
 # Report references: 4 characters without 0/O/1/I (models must issue them from this alphabet).

@@ -195,7 +195,13 @@ def send_outbound(outbound_id: int) -> str:
 
 
 PARKED_REPORTS = "dientua:dlr:{}"
-PARK_SECONDS = 3600
+PARKED_COUNT = "dientua:dlr:parked"
+# A report beats the send job by milliseconds; a few minutes is plenty. The count of parked
+# reports is bounded per window, and so is each id's list, whatever a provider (or anyone with
+# the token) posts.
+PARK_SECONDS = 300
+MAX_PARKED = 10_000
+MAX_PER_ID = 5
 
 
 def record_delivery_report(report: DeliveryReport) -> bool:
@@ -217,8 +223,17 @@ def record_delivery_report(report: DeliveryReport) -> bool:
     if not known:
         key = PARKED_REPORTS.format(report.provider_id)
         try:
-            pipe = runtime.redis().pipeline()
+            r = runtime.redis()
+            pipe = r.pipeline()
+            pipe.set(PARKED_COUNT, 0, ex=PARK_SECONDS, nx=True)  # a window starts
+            pipe.incr(PARKED_COUNT)
+            _, parked = pipe.execute()
+            if parked > MAX_PARKED:
+                log.warning("delivery report for an unknown message id dropped (too many parked)")
+                return known
+            pipe = r.pipeline()
             pipe.rpush(key, json.dumps(asdict(report)))
+            pipe.ltrim(key, -MAX_PER_ID, -1)
             pipe.expire(key, PARK_SECONDS)
             pipe.execute()
             log.info("delivery report for a message id not stored yet: parked")

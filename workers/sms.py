@@ -203,6 +203,14 @@ def handle_inbound(
         msg.note = "unregistered"
         return _reply_once_a_day(s, msg, phone, lang, today)
 
+    if len(msg.text) > grammar.MAX_PARSED_CHARS:
+        # Ten SMS of commands at most: a longer text is refused whole, before the parser spends
+        # seconds on it (its work grows faster than the text).
+        msg.note = "too long"
+        ctx = Ctx(s=s, msg=msg, phone=phone, lang=lang, today=today, club=None, mine=[],
+                  supervisor=supervisor, acting=acting)  # fmt: skip
+        text = t(lang, "reply.too_long", length=len(msg.text), limit=grammar.MAX_PARSED_CHARS)
+        return [_reply(ctx, text)]
     parsed = grammar.parse(msg.text, today)
     ctx = Ctx(
         s=s,

@@ -213,9 +213,12 @@ def verify_android_signature(
         raise WebhookRejected("stale timestamp")
 
 
+PROVIDER_ID_LIMIT = 120  # the outbound provider-id column
+
+
 def _received(payload: Mapping[str, Any]) -> InboundSMS:
-    message_id = payload.get("messageId")
-    sender = payload.get("sender") or payload.get("phoneNumber")
+    message_id = str(payload.get("messageId") or "").strip()
+    sender = str(payload.get("sender") or payload.get("phoneNumber") or "").strip()
     text = payload.get("message")
     if not message_id:
         raise BadWebhookPayload("missing messageId")
@@ -240,14 +243,16 @@ def _received(payload: Mapping[str, Any]) -> InboundSMS:
 
 
 def _status(event: str, payload: Mapping[str, Any]) -> DeliveryReport:
-    message_id = payload.get("messageId")
+    message_id = str(payload.get("messageId") or "").strip()
     if not message_id:
         raise BadWebhookPayload("missing messageId")
+    if len(message_id) > PROVIDER_ID_LIMIT:
+        raise BadWebhookPayload(f"messageId longer than {PROVIDER_ID_LIMIT} characters")
     status = _STATUS_EVENTS[event]
     reason = payload.get("reason")
     phone = payload.get("phoneNumber")
     return DeliveryReport(
-        provider_id=str(message_id),
+        provider_id=message_id,
         status=status,
         final=is_final(status),
         failure_reason=scrub_numbers(str(reason)) if reason else None,

@@ -141,15 +141,16 @@ def from_at_form(form: Mapping[str, Any]) -> InboundSMS:
     AT sends dates in UTC; an unreadable or missing date becomes now.
     """
     sender, provider_id, text = _field(form, "from"), _field(form, "id"), _field(form, "text")
+    sender, provider_id = (sender or "").strip(), (provider_id or "").strip()
     if not sender:
-        raise BadInbound("missing from")
+        raise BadInbound("missing from")  # blank counts as missing: nobody to answer
     if not provider_id:
-        raise BadInbound("missing id")
+        raise BadInbound("missing id")  # blank counts as missing: retries could not be told apart
     if text is None:
         raise BadInbound("missing text")
     return InboundSMS(
         provider_id=provider_id,
-        sender=sender.strip(),
+        sender=sender,
         to=_field(form, "to") or None,
         text=nfc(text),
         received_at=parse_timestamp(_field(form, "date")) or utcnow(),

@@ -74,6 +74,9 @@ class DeliveryReport:
         return self.final and not self.delivered
 
 
+PROVIDER_ID_LIMIT = 120  # the outbound provider-id column
+
+
 def parse_at_delivery_report(form: Mapping[str, Any]) -> DeliveryReport:
     """Africa's Talking's delivery report callback (id, status, phoneNumber, networkCode,
     failureReason); raises BadReport (a BadInbound) without id or status."""
@@ -81,6 +84,8 @@ def parse_at_delivery_report(form: Mapping[str, Any]) -> DeliveryReport:
     status = str(form.get("status") or "").strip()
     if not provider_id:
         raise BadReport("missing id")
+    if len(provider_id) > PROVIDER_ID_LIMIT:
+        raise BadReport(f"id longer than {PROVIDER_ID_LIMIT} characters")
     if not status:
         raise BadReport("missing status")
     return DeliveryReport(
