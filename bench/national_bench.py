@@ -229,7 +229,8 @@ def _secondary_indexes(conn: Connection) -> list[tuple[str, str]]:
 
 # A throwaway database: the tables no foreign key points to skip the WAL (reads are the same).
 UNLOGGED = (
-    "attendance", "health_readings", "repayments", "activities", "home_visits",
+    # alert_handlings first: a logged table may not reference the unlogged ones below.
+    "alert_handlings", "attendance", "health_readings", "repayments", "activities", "home_visits",
     "fund_contributions", "help_requests",
 )
 # After the clubs, members and meetings, two connections load these side by side (2 cores).

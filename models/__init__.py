@@ -9,6 +9,13 @@ from models.clubs import (
     Supervisor,
     SupervisorArea,
 )
+from models.console import (  # noqa: E402 - after the tables it refers to
+    AlertHandling,
+    ConsoleAdmin,
+    ConsoleAudit,
+    ConsoleSession,
+    LoginCode,
+)
 from models.db import Base, session_scope
 from models.ledger import Loan, Repayment
 from models.messages import InboundMessage, JobRun, OutboundMessage
@@ -27,12 +34,16 @@ from models.records import (
 
 __all__ = [
     "Activity",
+    "AlertHandling",
     "Attendance",
     "AuditEntry",
     "Base",
     "Club",
     "ClubPlaceHistory",
     "Commune",
+    "ConsoleAdmin",
+    "ConsoleAudit",
+    "ConsoleSession",
     "FundContribution",
     "HealthReading",
     "HelpRequest",
@@ -40,6 +51,7 @@ __all__ = [
     "InboundMessage",
     "JobRun",
     "Loan",
+    "LoginCode",
     "Meeting",
     "Member",
     "MemberPhoneHistory",
