@@ -9,7 +9,13 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from gateway.config import configure_logging, load_config, one_line
+from gateway.config import (
+    configure_logging,
+    init_sentry,
+    load_config,
+    one_line,
+    report_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +34,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, init_runtime: bool
             "WEBHOOK_TOKEN is not set: set it (and add ?token=... to the provider's callback "
             "URLs), or set OPEN_WEBHOOKS=true if a private network guards the webhooks"
         )
-    configure_logging(cfg["LOG_LEVEL"])
+    configure_logging(cfg["LOG_LEVEL"], cfg["LOG_FORMAT"])
+    init_sentry(cfg, "web")
     if cfg["SMS_CHANNEL"] == "android" and not cfg["ANDROID_WEBHOOK_SECRET"]:
         log.warning(
             "ANDROID_WEBHOOK_SECRET is not set: the Android gateway's webhooks are accepted "
@@ -40,10 +47,14 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, init_runtime: bool
     else:
         runtime._config = dict(cfg)  # noqa: SLF001 - tests wire db and Redis themselves
 
-    from gateway import health, webhooks
+    from gateway import health, metrics, webhooks
 
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(metrics.bp)
+    from gateway.console import init_console
+
+    init_console(app)  # the staff console, on wherever the service runs
     _register_optional(app)
     _install_error_handlers(app)
     return app
@@ -77,6 +88,7 @@ def _install_error_handlers(app: Flask) -> None:
     def unexpected(exc: Exception) -> Response:
         log.error("unhandled error on %s: %s", request.path, one_line(exc))
         log.debug("traceback", exc_info=exc)
+        report_error(exc)
         if request.path.startswith("/ussd"):
             return _ussd_sorry()
         # 503 makes a provider deliver the message again later; nothing was acknowledged.

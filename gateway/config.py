@@ -65,6 +65,13 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "USSD_SESSION_TTL": _int(e.get("USSD_SESSION_TTL"), 600),
         "SIMULATOR": _bool(e.get("SIMULATOR"), False),  # ./run turns it on
         "LOG_LEVEL": e.get("LOG_LEVEL", "INFO"),
+        # "text" (one line, Vietnam time) or "json" (one JSON object a line, for a collector).
+        "LOG_FORMAT": e.get("LOG_FORMAT", "text"),
+        # Errors to Sentry (with its Flask and RQ integrations) when set; never personal data.
+        "SENTRY_DSN": e.get("SENTRY_DSN") or None,
+        "SENTRY_ENVIRONMENT": e.get("SENTRY_ENVIRONMENT", "production"),
+        # /metrics from another machine needs this Bearer token; unset: this machine only.
+        "METRICS_TOKEN": e.get("METRICS_TOKEN") or None,
         # The largest request body the app reads (413 above it); the console's uploads have
         # their own limit.
         "MAX_CONTENT_LENGTH": _int(e.get("MAX_REQUEST_BYTES"), 512 * 1024),
@@ -100,15 +107,86 @@ class VietnamTimeFormatter(logging.Formatter):
         return datetime.fromtimestamp(record.created, VN_TZ).isoformat(timespec="milliseconds")
 
 
-def configure_logging(level: str) -> None:
+class JsonFormatter(VietnamTimeFormatter):
+    """One JSON object a line: time, level, logger, message (never a record's extra fields,
+    which may carry a job's arguments)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+
+        entry = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and record.levelno <= logging.DEBUG:
+            entry["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: str, fmt: str = "text") -> None:
     """One log format for web, worker, clock and CLI (INFO carries no phone, text or reading)."""
     root = logging.getLogger()
     if root.handlers:  # configured already (as logging.basicConfig, it does nothing then)
         return
     handler = logging.StreamHandler()
-    handler.setFormatter(VietnamTimeFormatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(VietnamTimeFormatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     root.addHandler(handler)
     root.setLevel(level)
+
+
+def _scrub_event(event: dict[str, Any], _hint: dict[str, Any]) -> dict[str, Any]:
+    """No personal data leaves for Sentry: request bodies, query strings, cookies, headers and
+    local variables are dropped (an SMS body carries a phone and perhaps a reading), and an
+    exception's text is cut to its first line with digit runs masked."""
+    request = event.get("request")
+    if isinstance(request, dict):
+        for key in ("data", "query_string", "cookies", "headers", "env"):
+            request.pop(key, None)
+    from gateway.channels.base import scrub_numbers
+
+    for exception in (event.get("exception") or {}).get("values") or []:
+        # The first line names the cause; a database error's statement and parameters follow.
+        first = (str(exception.get("value") or "").splitlines() or [""])[0]
+        exception["value"] = scrub_numbers(first)[:200]
+        for frame in (exception.get("stacktrace") or {}).get("frames") or []:
+            frame.pop("vars", None)
+    event.pop("extra", None)
+    return event
+
+
+def report_error(exc: BaseException) -> None:
+    """Hand an error the product handled itself (a 503, a failed job) to Sentry, when it is on."""
+    import sys
+
+    sdk = sys.modules.get("sentry_sdk")
+    if sdk is not None and sdk.is_initialized():
+        sdk.capture_exception(exc)
+
+
+def init_sentry(cfg: Mapping[str, Any], component: str) -> bool:
+    """Report errors to Sentry when SENTRY_DSN is set (web: Flask; workers: RQ); off otherwise."""
+    if not cfg.get("SENTRY_DSN"):
+        return False
+    import sentry_sdk
+    from sentry_sdk.integrations.flask import FlaskIntegration
+    from sentry_sdk.integrations.rq import RqIntegration
+
+    sentry_sdk.init(
+        dsn=cfg["SENTRY_DSN"],
+        environment=cfg.get("SENTRY_ENVIRONMENT") or "production",
+        integrations=[FlaskIntegration(), RqIntegration()],
+        send_default_pii=False,
+        include_local_variables=False,
+        max_request_body_size="never",
+        before_send=_scrub_event,
+        server_name=component,
+    )
+    return True
 
 
 def one_line(exc: BaseException) -> str:

@@ -20,6 +20,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.orm import Session
 
 from gateway.auth import webhook
+from gateway.metrics import USSD_HOP_SECONDS
 from menus.clock import vn_today
 from menus.phones import normalize_phone
 from menus.ussd import Reply, UssdContext, form_of, is_end, render, step
@@ -139,6 +140,7 @@ def _form_fields() -> tuple[str, str, str]:
 
 @bp.post("/ussd")
 @webhook
+@USSD_HOP_SECONDS.time()
 def ussd() -> Response:
     session_id, phone, text = _form_fields()
     inputs = text.split("*") if text else []

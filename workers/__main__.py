@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import time
 from typing import Any
 
 from rq import SimpleWorker, Worker
@@ -11,16 +12,33 @@ from rq.exceptions import DeserializationError
 from rq.job import Job
 from rq.job_lifecycle import call_exception_handlers, format_exc_info
 
-from gateway.config import configure_logging, one_line
+from gateway.config import configure_logging, init_sentry, one_line, report_error
+from gateway.metrics import JOB_SECONDS, serve_worker_metrics
 from workers import QUEUES, runtime
 
 
-class _OneLineFailures:
+class _ProductWorker:
     """A failed job is one ERROR line naming the job and the cause; the traceback goes to DEBUG
-    and, as always, to RQ's failed-job registry (a database outage is not 163 tracebacks)."""
+    and, as always, to RQ's failed-job registry (a database outage is not 163 tracebacks).
+    Every job's duration goes to the dientua_job_duration_seconds histogram."""
 
     log: logging.Logger
     _exc_handlers: list[Any]
+
+    def perform_job(self, job: Job, *args: Any) -> bool:
+        started = time.perf_counter()
+        ok = False
+        try:
+            ok = bool(super().perform_job(job, *args))  # type: ignore[misc]
+            return ok
+        finally:
+            try:
+                name = job.func_name
+            except DeserializationError:
+                name = "<undeserialisable>"
+            JOB_SECONDS.labels(name, "ok" if ok else "failed").observe(
+                time.perf_counter() - started
+            )
 
     def handle_exception(self, job: Job, *exc_info: Any) -> None:
         try:
@@ -29,14 +47,15 @@ class _OneLineFailures:
             func_name = "<undeserialisable>"
         self.log.error("job %s (%s) failed: %s", job.id, func_name, one_line(exc_info[1]))
         self.log.debug("job %s traceback:\n%s", job.id, format_exc_info(exc_info))
+        report_error(exc_info[1])
         call_exception_handlers(self._exc_handlers, job, *exc_info)
 
 
-class InProcessWorker(_OneLineFailures, SimpleWorker):
+class InProcessWorker(_ProductWorker, SimpleWorker):
     """Jobs run in the worker process (the default: about 4x the throughput of forking)."""
 
 
-class ForkingWorker(_OneLineFailures, Worker):
+class ForkingWorker(_ProductWorker, Worker):
     """A work horse forked per job (--fork): more isolation."""
 
 
@@ -51,7 +70,9 @@ def main() -> None:
     parser.add_argument("--queues", default=",".join(QUEUES))
     args = parser.parse_args()
     cfg = runtime.config()
-    configure_logging(cfg["LOG_LEVEL"])
+    configure_logging(cfg["LOG_LEVEL"], cfg["LOG_FORMAT"])
+    init_sentry(cfg, "worker")
+    serve_worker_metrics()
     # Jobs are plain functions opening their own sessions, so no fork is needed per job.
     cls = ForkingWorker if args.fork else InProcessWorker
     worker = cls(

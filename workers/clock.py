@@ -15,7 +15,7 @@ from typing import Any
 from redis.exceptions import RedisError
 from rq.cron import CronScheduler
 
-from gateway.config import configure_logging, one_line
+from gateway.config import configure_logging, init_sentry, one_line
 from workers import runtime
 from workers.schedule import ENTRIES, Entry
 
@@ -123,7 +123,8 @@ def main() -> None:
     os.environ["TZ"] = "Asia/Ho_Chi_Minh"
     time.tzset()
     cfg = runtime.config()
-    configure_logging(cfg["LOG_LEVEL"])
+    configure_logging(cfg["LOG_LEVEL"], cfg["LOG_FORMAT"])
+    init_sentry(cfg, "clock")
     stop = threading.Event()
     start_in_clock_entries(stop)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
@@ -12,6 +13,7 @@ from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 
+from gateway.metrics import INBOUND_MESSAGES
 from menus.clock import utcnow
 from models import db
 from models.enums import InboundStatus, OutboundStatus
@@ -48,7 +50,8 @@ def process_inbound(inbound_id: int, acting_member_id: int | None = None) -> str
         acting = acting_member_id or msg.acting_member_id
         outbound = handle_inbound(s, msg, vn_date_of(msg), acting)
         msg.processed_at = utcnow()  # as it commits: handling can wait on locks for a while
-        status = msg.status
+        status, channel = msg.status, msg.channel
+    INBOUND_MESSAGES.labels(channel, str(status)).inc()
     enqueue_sends(outbound)
     log.info("inbound id=%s -> %s, %d outbound", inbound_id, status, len(outbound))
     return str(status)
@@ -163,4 +166,5 @@ def sweep() -> dict[str, int]:
     )
     if handed_in or handed_out:
         log.info("sweep: %d inbound and %d outbound handed to the workers", handed_in, handed_out)
+    runtime.redis().set(runtime.SWEEP_HEARTBEAT, time.time(), ex=3600)
     return {"inbound": len(stale_in), "outbound": len(due_out)}

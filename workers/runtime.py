@@ -117,3 +117,6 @@ def enqueue_inbound(inbound_id: int) -> bool:
     from workers import INBOUND
 
     return enqueue(INBOUND, PROCESS_INBOUND, inbound_id, job_id=inbound_job_id(inbound_id))
+
+
+SWEEP_HEARTBEAT = "dientua:sweep:last"  # when the clock's sweeper last finished (epoch seconds)

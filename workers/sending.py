@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from gateway.channels.base import SendStatus, mask_number
 from gateway.channels.reports import DeliveryReport, should_replace
+from gateway.metrics import OUTBOUND_SENDS, SEND_FAILURES, label
 from menus.clock import VN_TZ, to_vn, utcnow
 from menus.encoding import compose
 from menus.phones import is_vn_mobile
@@ -147,8 +148,10 @@ def send_outbound(outbound_id: int) -> str:
             reason, until = hold
             if until is None:
                 row.status, row.failure_reason = OutboundStatus.SKIPPED, f"monthly {reason}"
+                OUTBOUND_SENDS.labels(row.kind, "skipped").inc()
                 return "skipped"
             row.status, row.send_after, row.failure_reason = OutboundStatus.HELD, until, reason
+            OUTBOUND_SENDS.labels(row.kind, "held").inc()
             return "held"
         composed = compose(
             row.text,
@@ -161,7 +164,7 @@ def send_outbound(outbound_id: int) -> str:
         row.channel = channel.name
         row.status = OutboundStatus.SENDING
         row.attempts += 1
-        attempts, to, text = row.attempts, row.to, composed.text
+        attempts, to, text, kind = row.attempts, row.to, composed.text, row.kind
 
     result = channel.send(to, text)
 
@@ -187,6 +190,9 @@ def send_outbound(outbound_id: int) -> str:
                 (result.reason or "failed")[:200],
             )
     log.info("send id=%s to=%s -> %s", outbound_id, mask_number(to), result.status)
+    OUTBOUND_SENDS.labels(kind, str(result.status)).inc()
+    if result.status != SendStatus.ACCEPTED:
+        SEND_FAILURES.labels(label(result.provider_status or result.status)).inc()
     if result.status == SendStatus.ACCEPTED and result.provider_id:
         _apply_parked_reports(result.provider_id)
     if result.status == SendStatus.RETRY and attempts < MAX_ATTEMPTS:

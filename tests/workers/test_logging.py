@@ -17,9 +17,15 @@ def test_a_red_alert_leaves_no_phone_text_or_reading_in_info_logs(
     rt.set_channel(ConsoleChannel())
     make_board_club(session)
     caplog.set_level(logging.INFO)
-    resp = client.post("/sms/inbound", data={
-        "from": HEALTH_PHONE, "to": "8085", "text": "HA 12 187/113 M92", "id": "log-1",
-    })
+    resp = client.post(
+        "/sms/inbound",
+        data={
+            "from": HEALTH_PHONE,
+            "to": "8085",
+            "text": "HA 12 187/113 M92",
+            "id": "log-1",
+        },
+    )
     assert resp.status_code == 200
     run_jobs()
     info = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
