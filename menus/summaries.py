@@ -126,9 +126,12 @@ def _attention(lang: str, codes: Sequence[str], shown: int) -> str:
     return t(lang, "sum.area.attention", codes=t(lang, "sum.list_sep").join(listed))
 
 
-def render_area(summary: AreaMonth, lang: str) -> str:
-    """A supervisor's area: reported vs silent, attendance, money, alerts, all-8 clubs, and the
-    clubs to look at (silent, red alerts, overdue), weakest first, by code."""
+def render_area(
+    summary: AreaMonth, lang: str, stale_help: Sequence[tuple[str, int]] = ()
+) -> str:
+    """A supervisor's area: reported vs silent, attendance, money, alerts, all-8 clubs, help
+    requests still open after 48 hours (club code, card number), and the clubs to look at
+    (silent, red alerts, overdue), weakest first, by code."""
     a = summary
     if not a.club_count:
         return t(lang, "sum.area.empty")
@@ -146,6 +149,11 @@ def render_area(summary: AreaMonth, lang: str) -> str:
     if a.red_alerts:
         frags.append((t(lang, "sum.area.red", count=a.red_alerts), 0))
     frags.append((t(lang, "sum.area.areas", n=a.all_areas, clubs=a.club_count), 3))
+    if stale_help:
+        items = t(lang, "sum.list_sep").join(
+            t(lang, "sum.area.stale_item", code=code, number=number) for code, number in stale_help
+        )
+        frags.append((t(lang, "sum.area.stale_help", items=items), 0))
     codes = [c.code for c in a.attention]
     more = _attention(lang, codes, len(codes)) if codes else None
     # Accents (UCS-2, 67 characters a part) only when they cost nothing; else GSM-7.

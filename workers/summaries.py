@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import extract, func, select, update
@@ -29,12 +29,12 @@ from menus.summaries import (
     render_nudge,
 )
 from models import db
-from models.clubs import Club, Member, MemberRole, Supervisor
-from models.enums import MemberStatus, OutboundKind, Role
+from models.clubs import Club, Member, MemberRole, Supervisor, SupervisorArea
+from models.enums import AreaKind, MemberStatus, OutboundKind, RequestStatus, Role
 from models.ledger import Loan, Repayment, add_months
 from models.messages import JobRun
 from models.outbox import queue_messages
-from models.records import Meeting
+from models.records import HelpRequest, Meeting
 from models.stats import (
     ClubFilter,
     area_summaries,
@@ -148,6 +148,38 @@ def _board_recipients(
     return {club_id: v[2] for club_id, v in best.items()}
 
 
+STALE_HELP = timedelta(hours=48)  # an open help request this old is named to the supervisor
+
+
+def stale_help_requests(s: Session, before: datetime) -> dict[int, list[tuple[str, int]]]:
+    """Per supervisor, the help requests in their area still open since before that moment, as
+    (club code, card number); one statement for every supervisor."""
+    area = SupervisorArea
+    in_area = (
+        ((area.kind == AreaKind.PROVINCE) & (area.province_code == Club.province_code))
+        | ((area.kind == AreaKind.COMMUNE) & (area.commune_code == Club.commune_code))
+        | ((area.kind == AreaKind.CLUB) & (area.club_id == Club.id))
+    )
+    rows = s.execute(
+        select(area.supervisor_id, Club.code, Member.number)
+        .select_from(HelpRequest)
+        .join(Club, Club.id == HelpRequest.club_id)
+        .join(Member, Member.id == HelpRequest.member_id)
+        .join(area, in_area)
+        .where(
+            HelpRequest.status == RequestStatus.OPEN.value,
+            HelpRequest.voided_at.is_(None),
+            HelpRequest.created_at < before,
+        )
+        .distinct()
+        .order_by(area.supervisor_id, Club.code, Member.number)
+    ).all()
+    out: dict[int, list[tuple[str, int]]] = {}
+    for sup_id, code, number in rows:
+        out.setdefault(sup_id, []).append((code, number))
+    return out
+
+
 def weekly_supervisor_summaries(today: str | None = None, force: bool = False) -> int:
     """Monday: each active supervisor gets their area's last month (rolling, up to yesterday)."""
     day = _day(today)
@@ -160,6 +192,7 @@ def weekly_supervisor_summaries(today: str | None = None, force: bool = False) -
             select(Supervisor.id, Supervisor.phone, Supervisor.language).where(Supervisor.active)
         ).all()
         areas = area_summaries(s, start, end, [sup.id for sup in sups])
+        stale = stale_help_requests(s, vn_midnight(day) - STALE_HELP)
         outgoing: list[dict[str, Any]] = []
         for sup_id, phone, language in sups:
             area = areas[sup_id]
@@ -169,7 +202,7 @@ def weekly_supervisor_summaries(today: str | None = None, force: bool = False) -
             outgoing.append(
                 _message(
                     phone,
-                    render_area(area, lang),
+                    render_area(area, lang, stale.get(sup_id, ())),
                     OutboundKind.SUMMARY,
                     lang,
                     f"sum.weekly:{period}:sup{sup_id}" + tag,

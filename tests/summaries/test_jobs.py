@@ -56,9 +56,11 @@ def test_weekly_summary_once_per_week_through_the_channel(session, area: Area, r
     assert SUP_IDLE_PHONE not in texts
     assert texts[SUP_PHONE] == [
         "Diem Tua 30/10-29/11: 4 CLB, 3 co BC, 1 im lang; co mat 80%; thu no 600.000d; "
-        "qua han 2 khoan 1.500.000d; bao dong do 4; du 8 mang 1/4. Can xem: K07 K03 K12 K20"
+        "qua han 2 khoan 1.500.000d; bao dong do 4; du 8 mang 1/4; "
+        "nho giup qua 48 gio: K12 TV32. Can xem: K07 K03 K12 K20"
     ]
     assert texts[SUP_EN_PHONE][0].startswith("Diem Tua 30/10-29/11: 1 club, 1 reported")
+    assert "help asked over 48 h ago: K12 member 32" in texts[SUP_EN_PHONE][0]
     assert texts[SUP_PROVINCE_PHONE] == texts[SUP_PHONE]  # vi_dau, too long with accents
     assert {r.language for r in rows} == {"vi", "en", "vi_dau"}
     assert all(r.dedupe_key.startswith("sum.weekly:2026-W49:sup") for r in rows)
@@ -75,7 +77,7 @@ def test_weekly_summary_once_per_week_through_the_channel(session, area: Area, r
     assert all(r.status == OutboundStatus.ACCEPTED for r in outbound(session))
     sent = {m["to"]: m for m in console.outbox}
     assert sent[SUP_PROVINCE_PHONE]["encoding"] == "GSM-7"
-    assert sent[SUP_PHONE]["segments"] == 1
+    assert sent[SUP_PHONE]["segments"] == 2  # the open help request named takes a second part
 
     # The next week is a new period.
     assert jobs.weekly_supervisor_summaries("2026-12-07") == 3
