@@ -60,7 +60,7 @@ def test_weekly_summary_once_per_week_through_the_channel(session, area: Area, r
         "nho giup qua 48 gio: K12 TV32. Can xem: K07 K03 K12 K20"
     ]
     assert texts[SUP_EN_PHONE][0].startswith("Diem Tua 30/10-29/11: 1 club, 1 reported")
-    assert "help asked over 48 h ago: K12 member 32" in texts[SUP_EN_PHONE][0]
+    assert "help asked over 48 h ago: member 32 of K12" in texts[SUP_EN_PHONE][0]
     assert texts[SUP_PROVINCE_PHONE] == texts[SUP_PHONE]  # vi_dau, too long with accents
     assert {r.language for r in rows} == {"vi", "en", "vi_dau"}
     assert all(r.dedupe_key.startswith("sum.weekly:2026-W49:sup") for r in rows)

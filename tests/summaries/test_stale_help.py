@@ -45,7 +45,7 @@ def test_only_requests_open_for_48_hours_in_the_area_are_named(session, area: Ar
     assert "nho giup qua 48 gio: K12 TV32." in texts[SUP_PHONE]
     assert "K03 TV9" not in texts[SUP_PHONE] and "K03 TV8" not in texts[SUP_PHONE]
     assert "K99" not in texts[SUP_PHONE]
-    assert "help asked over 48 h ago: K12 member 32" in texts[SUP_EN_PHONE]
+    assert "help asked over 48 h ago: member 32 of K12" in texts[SUP_EN_PHONE]
 
 
 def test_one_statement_finds_them_for_every_supervisor(session, area: Area):
