@@ -1,4 +1,4 @@
-"""The SMS command language (shared/SMS-COMMANDS.md): a table of commands and a pure parse().
+"""The SMS command language (docs/SMS-COMMANDS.md): a table of commands and a pure parse().
 
 parse() never raises on user text: every mistake is a ParseError value carrying what the reply
 needs (keyword, member, offending value); render_error() turns it into catalog text.
@@ -21,7 +21,7 @@ from menus.money import SpokenFraction, money_at
 from menus.phones import is_vn_mobile, normalize_phone
 from menus.text import fold, nfc
 
-# Plausible ranges (DOMAIN.md); a value outside is a typo or a broken meter, never stored.
+# Plausible ranges (docs/DOMAIN.md); a value outside is a typo or a broken meter, never stored.
 SYS_RANGE = (60, 260)
 DIA_RANGE = (30, 160)
 PULSE_RANGE = (30, 200)

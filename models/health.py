@@ -1,4 +1,4 @@
-"""Blood-pressure grades and alert levels as DOMAIN.md gives them (adults, Vietnam)."""
+"""Blood-pressure grades and alert levels as docs/DOMAIN.md gives them (adults, Vietnam)."""
 
 from __future__ import annotations
 

@@ -63,7 +63,7 @@ MAX_FUND_GIFT = 2_000_000_000  # also below what the integer money columns hold
 LIST_COMMANDS = frozenset({"TRA", "HA", "CN"})  # several members in one command
 NO_CLUB_NEEDED = frozenset({"HD", "NN"})
 
-# Who may send what (SMS-COMMANDS.md). "self" commands are also open to any member for
+# Who may send what (docs/SMS-COMMANDS.md). "self" commands are also open to any member for
 # themself; HUY is open to the report's sender (checked in the handler).
 BOARD = frozenset(BOARD_ROLES)
 ALLOWED: dict[str, frozenset[Role] | None] = {
