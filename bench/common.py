@@ -21,10 +21,10 @@ from typing import Any
 
 from sqlalchemy import text
 
-from gateway.config import ROOT, load_config
+import runtime
 from models import db
-from workers import runtime
-from workers.connection import resolve_redis_url
+from runtime.connection import resolve_redis_url
+from runtime.settings import ROOT, load_config
 
 
 def bench_config(**overrides: Any) -> dict[str, Any]:

@@ -41,10 +41,10 @@ def _median_ms(fn: Callable[[], Any], runs: int) -> float:
 def bench(url: str, runs: int, today: date) -> None:
     import time_machine
 
+    import runtime
     from gateway import create_app
     from models import db, stats
     from models.console import AccountKind, area_overview, area_trend, open_session
-    from workers import runtime
 
     travel = time_machine.travel(f"{today} 10:00:00+07:00", tick=True)
     travel.start()  # signed cookies refuse a timestamp from the future: travel first

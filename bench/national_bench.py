@@ -208,7 +208,7 @@ def migrate(url: str) -> None:
     from alembic import command
     from alembic.config import Config
 
-    from gateway.config import ROOT
+    from runtime.settings import ROOT
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.attributes["url"] = url

@@ -15,13 +15,14 @@ import time
 
 from rq import SimpleWorker
 
+import runtime
 from bench.common import bench_config, fresh_database
-from gateway.channels.base import build_channel
 from models import db
 from models.enums import OutboundKind
 from models.outbox import queue_message
+from runtime import OUTBOUND
+from runtime.channels import build_channel
 from tests.fakes.fake_at import FakeAfricasTalking
-from workers import OUTBOUND, runtime
 from workers.sending import enqueue_send
 
 

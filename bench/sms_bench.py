@@ -112,9 +112,10 @@ def load_threads(port: int, seconds: int, connections: int, run: str) -> tuple[f
 
 
 def bench_webhook(cfg: dict[str, Any], seconds: int, connections: int) -> None:
+    import runtime
     from models import db
     from models.messages import InboundMessage
-    from workers import INBOUND, runtime
+    from runtime import INBOUND
 
     load = load_wrk if shutil.which("wrk") else load_threads
     env = server_env(cfg)
@@ -182,9 +183,10 @@ def realistic(n: int, phones: dict[int, str], seed: int = 7) -> list[tuple[str, 
 
 
 def preload(messages: list[tuple[str, str]], tag: str) -> None:
+    import runtime
     from models import db
     from models.inbox import store_inbound
-    from workers import INBOUND, runtime
+    from runtime import INBOUND
 
     with db.session_scope() as s:
         ids = [
@@ -199,8 +201,9 @@ def preload(messages: list[tuple[str, str]], tag: str) -> None:
 
 
 def drain(worker_class: type[Worker]) -> float:
+    import runtime
     from models import db
-    from workers import INBOUND, runtime
+    from runtime import INBOUND
 
     db.engine().dispose()  # a forked job must open its own connections
     worker = worker_class([INBOUND], connection=runtime.redis())
@@ -216,11 +219,12 @@ def drain(worker_class: type[Worker]) -> float:
 def bench_worker(n: int) -> None:
     from sqlalchemy import func, select
 
+    import runtime
     from models import db
     from models.clubs import Member
     from models.messages import OutboundMessage
     from models.records import Report
-    from workers import INBOUND, runtime
+    from runtime import INBOUND
 
     with db.session_scope() as s:
         phones = {

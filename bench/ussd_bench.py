@@ -144,8 +144,8 @@ def load_threads(name: str, port: int, seconds: int, connections: int, mode: str
 
 def premade_sessions(port: int, rounds: int) -> None:
     """Sessions at the main menu for every request a loan-hop round can make ("b<r>-<t>-<n>")."""
+    import runtime
     from gateway.ussd import session_key
-    from workers import runtime
 
     assert _post(port, "bench-template", "").startswith("CON ")
     r = runtime.redis()

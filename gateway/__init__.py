@@ -9,20 +9,15 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from gateway.config import (
-    configure_logging,
-    init_sentry,
-    load_config,
-    one_line,
-    report_error,
-)
+from runtime.logs import configure_logging, init_sentry, one_line, report_error
+from runtime.settings import load_config
 
 log = logging.getLogger(__name__)
 
 
 def create_app(overrides: Mapping[str, Any] | None = None, *, init_runtime: bool = True) -> Flask:
     """Build the app from the environment, with optional overrides (tests pass their own)."""
-    from workers import runtime
+    import runtime
 
     app = Flask(__name__)
     cfg = load_config()

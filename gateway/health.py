@@ -9,9 +9,9 @@ from flask import Blueprint, jsonify
 from rq import Worker
 from sqlalchemy import text
 
+import runtime
 from models import db
-from workers import QUEUES, runtime
-from workers.runtime import SWEEP_HEARTBEAT
+from runtime import QUEUES, SWEEP_HEARTBEAT
 
 bp = Blueprint("health", __name__)
 

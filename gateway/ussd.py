@@ -19,8 +19,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.orm import Session
 
+import runtime
 from gateway.auth import webhook
-from gateway.metrics import USSD_HOP_SECONDS
 from menus.clock import vn_today
 from menus.phones import normalize_phone
 from menus.ussd import Reply, UssdContext, form_of, is_end, render, step
@@ -36,7 +36,7 @@ from models.views import (
     loan_view,
     meeting_view,
 )
-from workers import runtime
+from runtime.metrics import USSD_HOP_SECONDS
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ussd", __name__)

@@ -10,12 +10,13 @@ from dataclasses import replace
 
 from flask import Blueprint, Response, abort, current_app, request
 
+import runtime
 from gateway.auth import webhook
-from gateway.channels.base import BadInbound, InboundSMS, WebhookRejected, from_at_form
-from gateway.channels.reports import DeliveryReport
 from models import db
 from models.inbox import store_inbound
-from workers import runtime
+from runtime.channels.africastalking import from_at_form
+from runtime.channels.base import BadInbound, InboundSMS, WebhookRejected
+from runtime.channels.reports import DeliveryReport
 from workers.sending import record_delivery_report
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def sms_inbound() -> Response:
 @bp.post("/sms/delivery")
 @webhook
 def sms_delivery() -> Response:
-    from gateway.channels.reports import BadReport, parse_at_delivery_report
+    from runtime.channels.reports import BadReport, parse_at_delivery_report
 
     try:
         report = parse_at_delivery_report(request.form)
@@ -87,7 +88,7 @@ def sms_delivery() -> Response:
 @bp.post("/android/webhook")
 @webhook
 def android_inbound() -> Response:
-    from gateway.channels.android import parse_android_event
+    from runtime.channels.android import parse_android_event
 
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):

@@ -8,8 +8,8 @@ from pathlib import Path
 from alembic import context
 
 import models  # noqa: F401 - registers every table on Base.metadata
-from gateway.config import load_config
 from models.db import Base, make_engine
+from runtime.settings import load_config
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):

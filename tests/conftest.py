@@ -21,11 +21,12 @@ from rq import SimpleWorker
 from rq.registry import FailedJobRegistry
 from sqlalchemy import Connection, Engine, text
 
-from gateway.config import ROOT, load_config
+import runtime
 from models import db
+from runtime import QUEUES
+from runtime.connection import connect, resolve_redis_url
+from runtime.settings import ROOT, load_config
 from tests.fakes.fixtures import at_channel, fake_android, fake_at  # noqa: F401 - fixtures
-from workers import QUEUES, runtime
-from workers.connection import connect, resolve_redis_url
 
 _TMP = Path(tempfile.mkdtemp(prefix="dientua-tests-"))
 
@@ -182,7 +183,7 @@ def traveller() -> Iterator[Any]:
 @pytest.fixture
 def channel(rt: Any) -> Any:
     """The console channel, keeping what was sent in .outbox."""
-    from gateway.channels.console import ConsoleChannel
+    from runtime.channels.console import ConsoleChannel
 
     ch = ConsoleChannel()
     rt.set_channel(ch)

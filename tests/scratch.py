@@ -11,7 +11,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from gateway.config import ROOT
+from runtime.settings import ROOT
 
 
 def alembic_config(url: str) -> Config:

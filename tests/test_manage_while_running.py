@@ -13,8 +13,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from gateway.config import ROOT
 from models.demo import PHONES
+from runtime.settings import ROOT
 from tests.test_quickstart import _free_port
 
 

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 
-from gateway.config import ROOT
+from runtime.settings import ROOT
 
 
 def _free_port() -> int:

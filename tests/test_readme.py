@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from gateway.config import ROOT
 from menus.phones import normalize_phone
+from runtime.settings import ROOT
 
 
 def test_the_old_number_example_converts_as_the_readme_says():

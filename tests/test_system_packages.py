@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config import ROOT
+from runtime.settings import ROOT
 
 SCRIPT = ROOT / "tests" / "system_packages.sh"
 BIN_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")

@@ -1,6 +1,2 @@
-"""RQ jobs, queue names and the schedule. Jobs take ids and primitives, never objects."""
-
-INBOUND = "inbound"
-OUTBOUND = "outbound"
-DEFAULT = "default"
-QUEUES = (INBOUND, OUTBOUND, DEFAULT)
+"""RQ jobs as plain functions taking ids and primitives, the cron table, the worker and clock
+entry points, the administration CLI and the quick start."""

@@ -12,9 +12,10 @@ from rq.exceptions import DeserializationError
 from rq.job import Job
 from rq.job_lifecycle import call_exception_handlers, format_exc_info
 
-from gateway.config import configure_logging, init_sentry, one_line, report_error
-from gateway.metrics import JOB_SECONDS, serve_worker_metrics
-from workers import QUEUES, runtime
+import runtime
+from runtime import QUEUES
+from runtime.logs import configure_logging, init_sentry, one_line, report_error
+from runtime.metrics import JOB_SECONDS, serve_worker_metrics
 
 
 class _ProductWorker:

@@ -21,11 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+import runtime
 from menus.clock import vn_today
 from menus.phones import normalize_mobile
 from models import db
 from models.clubs import Club, Member, Supervisor
-from workers import QUEUES, runtime
+from runtime import QUEUES
 
 PROG = "./manage"
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
@@ -151,7 +152,7 @@ class _Group(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Diem Tua administration. Configuration comes from the environment (see README)."""
-    from gateway.config import configure_logging
+    from runtime.logs import configure_logging
 
     ctx.obj = {"debug": debug}
     # The commands print their own results; the logs say only what went wrong, unless asked.
@@ -165,7 +166,7 @@ def migrate(revision: str) -> None:
     from alembic import command
     from alembic.config import Config
 
-    from gateway.config import ROOT
+    from runtime.settings import ROOT
 
     runtime.config()
     command.upgrade(Config(str(ROOT / "alembic.ini")), revision)

@@ -15,8 +15,8 @@ from typing import Any
 from redis.exceptions import RedisError
 from rq.cron import CronScheduler
 
-from gateway.config import configure_logging, init_sentry, one_line
-from workers import runtime
+import runtime
+from runtime.logs import configure_logging, init_sentry, one_line
 from workers.schedule import ENTRIES, Entry
 
 log = logging.getLogger(__name__)

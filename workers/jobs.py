@@ -13,13 +13,14 @@ from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 
-from gateway.metrics import INBOUND_MESSAGES
+import runtime
 from menus.clock import utcnow
 from models import db
 from models.enums import InboundStatus, OutboundStatus
 from models.inbox import store_ussd_form
 from models.messages import InboundMessage, OutboundMessage
-from workers import INBOUND, OUTBOUND, runtime
+from runtime import INBOUND, OUTBOUND
+from runtime.metrics import INBOUND_MESSAGES
 from workers.sending import enqueue_send, enqueue_sends
 from workers.sms import handle_inbound, vn_date_of
 

@@ -17,8 +17,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from gateway.config import ROOT, load_config
-from workers.connection import resolve_redis_url, stop_embedded
+from runtime.connection import resolve_redis_url, stop_embedded
+from runtime.settings import ROOT, load_config
 
 
 def _wait_healthy(url: str, timeout: float = 60) -> dict:
@@ -43,7 +43,7 @@ def _wait_processes(
     """Wait until the worker has registered with Redis; fail if any process died."""
     from rq import Worker
 
-    from workers.connection import connect
+    from runtime.connection import connect
 
     conn = connect(redis_url)
     deadline = time.monotonic() + timeout

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workers import DEFAULT
+from runtime import DEFAULT
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,7 @@ from redis.exceptions import RedisError
 from rq import Retry
 from sqlalchemy import func, select
 
-from gateway.channels.base import SendStatus, mask_number
-from gateway.channels.reports import DeliveryReport, should_replace
-from gateway.metrics import OUTBOUND_SENDS, SEND_FAILURES, label
+import runtime
 from menus.clock import VN_TZ, to_vn, utcnow
 from menus.encoding import compose
 from menus.phones import is_vn_mobile
@@ -23,7 +21,10 @@ from models.clubs import Club
 from models.enums import EXEMPT_FROM_QUIET_HOURS, OutboundKind, OutboundStatus
 from models.messages import OutboundMessage
 from models.outbox import apply_delivery_report
-from workers import OUTBOUND, runtime
+from runtime import OUTBOUND
+from runtime.channels.base import SendStatus, mask_number
+from runtime.channels.reports import DeliveryReport, should_replace
+from runtime.metrics import OUTBOUND_SENDS, SEND_FAILURES, label
 
 log = logging.getLogger(__name__)
 

@@ -59,7 +59,7 @@ def secret_key(cfg: dict[str, Any]) -> str:
 
 def limiter_storage(redis_url: str, var_dir: str) -> str:
     """The product's Redis as a limits storage URI (the quick start's is a unix socket)."""
-    from workers.connection import resolve_redis_url
+    from runtime.connection import resolve_redis_url
 
     url = resolve_redis_url(redis_url, var_dir)
     return "redis+unix://" + url.removeprefix("unix://") if url.startswith("unix://") else url

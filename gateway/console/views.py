@@ -16,6 +16,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from redis.exceptions import RedisError
 
+import runtime
 from gateway.console import bp
 from gateway.console.auth import current_viewer, tr
 from gateway.console.forms import CloseForm
@@ -42,7 +43,6 @@ from models.console import (
 from models.enums import BPGrade
 from models.health import grade_bp
 from models.stats import AREAS, ClubMonth, clubs_month_summaries, month_to_date, weakness_key
-from workers import runtime
 
 log = logging.getLogger(__name__)
 

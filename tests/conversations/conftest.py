@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from gateway.channels.console import ConsoleChannel
 from models.clubs import Club
+from runtime.channels.console import ConsoleChannel
 from tests.conversations.support import give_loan
 from tests.conversations.transcript import Conversation
 from tests.factories import make_board_club

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.channels.africastalking import DEFAULT_REJECTED_CHARS
 from models.clubs import Club
 from models.ledger import Repayment
 from models.records import HealthReading, Meeting
+from runtime.channels.africastalking import DEFAULT_REJECTED_CHARS
 from tests.conversations.support import member
 from tests.conversations.transcript import Conversation
 

@@ -25,9 +25,9 @@ from typing import Any
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
-from gateway.channels.console import ConsoleChannel
 from menus.clock import VN_TZ
 from menus.encoding import count_segments
+from runtime.channels.console import ConsoleChannel
 from tests.factories import (
     CHAIR_PHONE,
     HEALTH_PHONE,

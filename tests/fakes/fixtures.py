@@ -33,7 +33,7 @@ def fake_android() -> Iterator[FakeAndroidGateway]:
 @pytest.fixture
 def at_channel(rt, fake_at, monkeypatch):  # noqa: ANN001, ANN201
     """The Africa's Talking channel, through the SDK, aimed at the fake; retries without waiting."""
-    from gateway.channels.base import build_channel
+    from runtime.channels import build_channel
     from workers import sending
 
     cfg = dict(rt.config(), **fake_at.config(AT_READ_TIMEOUT="0.3", SMS_RATE_PER_SECOND="100"))

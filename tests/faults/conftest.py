@@ -19,7 +19,7 @@ import pytest
 from redis import Redis
 from redis.exceptions import RedisError
 
-from gateway.config import ROOT
+from runtime.settings import ROOT
 from tests.scratch import migrated_database
 
 

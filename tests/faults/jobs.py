@@ -7,9 +7,9 @@ import time
 
 from sqlalchemy import func, select
 
+import runtime
 from models import db
 from models.clubs import Club
-from workers import runtime
 
 
 def count_clubs() -> int:

@@ -16,7 +16,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.exc import OperationalError
 
-from gateway.config import ROOT, JsonFormatter, init_sentry
+from runtime.logs import JsonFormatter, init_sentry
+from runtime.settings import ROOT
 from tests.conftest import BurstWorker
 from tests.factories import MEMBER_PHONE, SECRETARY_PHONE, make_board_club
 

@@ -8,10 +8,10 @@ import json
 import time_machine
 from sqlalchemy import select
 
-from gateway.channels.base import build_channel
 from models.enums import InboundStatus, OutboundStatus
 from models.ledger import Repayment
 from models.messages import InboundMessage, OutboundMessage
+from runtime.channels import build_channel
 from tests.conversations.support import give_loan
 from tests.factories import SECRETARY_PHONE, make_board_club
 from tests.fakes.fake_android import sign, webhook_body

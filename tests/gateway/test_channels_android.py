@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.channels import (
+from runtime.channels import (
     BadInbound,
     DeliveryReport,
     InboundSMS,
@@ -17,7 +17,7 @@ from gateway.channels import (
     WebhookRejected,
     build_channel,
 )
-from gateway.channels.android import AndroidChannel, parse_android_event, parse_android_webhook
+from runtime.channels.android import AndroidChannel, parse_android_event, parse_android_webhook
 from tests.fakes import fixtures
 from tests.fakes.fake_android import (
     FakeAndroidGateway,
@@ -125,7 +125,7 @@ def test_unreachable_phone_is_retry() -> None:
 def test_logs_mask_number_and_hold_no_text(
     fake_android: FakeAndroidGateway, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.DEBUG, logger="gateway.channels"):
+    with caplog.at_level(logging.DEBUG, logger="runtime.channels"):
         channel(fake_android).send(NUMBER, "noi dung rieng")
 
     assert "noi dung rieng" not in caplog.text

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from gateway.channels import SendStatus, build_channel
-from gateway.channels.africastalking import AfricasTalkingChannel, parse_cost, result_from_response
+from runtime.channels import SendStatus, build_channel
+from runtime.channels.africastalking import AfricasTalkingChannel, parse_cost, result_from_response
 from tests.fakes import fixtures
 from tests.fakes.fake_at import FakeAfricasTalking, http_error, ok, recipient_fails, slow
 
@@ -136,7 +136,7 @@ def test_logs_mask_the_number_and_never_hold_the_text(
     fake_at: FakeAfricasTalking, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake_at.script(ok(), recipient_fails())
-    with caplog.at_level(logging.DEBUG, logger="gateway.channels"):
+    with caplog.at_level(logging.DEBUG, logger="runtime.channels"):
         channel(fake_at).send(NUMBER, "bi mat 123")
         channel(fake_at).send(NUMBER, "bi mat 456")
 

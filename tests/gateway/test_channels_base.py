@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from gateway.channels import (
+from runtime.channels import (
     BadInbound,
     Channel,
     SendStatus,
     build_channel,
-    from_at_form,
     mask_number,
 )
-from gateway.channels.base import ChannelConfigError
-from gateway.channels.console import ConsoleChannel, read_outbox
+from runtime.channels.africastalking import from_at_form
+from runtime.channels.base import ChannelConfigError
+from runtime.channels.console import ConsoleChannel, read_outbox
 
 FORM = {
     "from": "+84912345678",
@@ -120,7 +120,7 @@ def test_console_records_and_accepts(tmp_path: Path, caplog: pytest.LogCaptureFi
     console = build_channel({"CONSOLE_OUTBOX": str(outbox)})
     assert isinstance(console, ConsoleChannel)
 
-    with caplog.at_level(logging.INFO, logger="gateway.channels"):
+    with caplog.at_level(logging.INFO, logger="runtime.channels"):
         result = console.send("+84912345678", "Hẹn họp ngày 21")
         console.send("+84900000001", "Khác")
 
@@ -134,7 +134,7 @@ def test_console_records_and_accepts(tmp_path: Path, caplog: pytest.LogCaptureFi
 
 
 def test_console_text_only_at_debug(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.DEBUG, logger="gateway.channels"):
+    with caplog.at_level(logging.DEBUG, logger="runtime.channels"):
         ConsoleChannel().send("+84912345678", "chi tiet")
     [debug] = [r for r in caplog.records if r.levelno == logging.DEBUG]
     assert "chi tiet" in debug.getMessage()

@@ -7,8 +7,8 @@ from functools import reduce
 
 import pytest
 
-from gateway.channels import BadInbound, parse_at_delivery_report, should_replace, status_rank
-from gateway.channels.reports import DeliveryReport, is_final
+from runtime.channels import BadInbound, parse_at_delivery_report, should_replace, status_rank
+from runtime.channels.reports import DeliveryReport, is_final
 
 INTERMEDIATE = ["Sent", "Submitted", "Buffered"]
 FINAL = ["Success", "Rejected", "Failed", "AbsentSubscriber", "Expired"]
@@ -84,7 +84,7 @@ def test_android_states_rank_too() -> None:
 
 
 def test_bad_report_is_a_bad_inbound() -> None:
-    from gateway.channels.reports import BadReport
+    from runtime.channels.reports import BadReport
 
     with pytest.raises(BadReport):
         parse_at_delivery_report({"id": "x"})

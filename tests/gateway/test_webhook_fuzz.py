@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gateway.channels.base import FIELD_LIMITS
 from models.messages import InboundMessage
+from runtime.channels.africastalking import FIELD_LIMITS
 
 FIELDS = ["from", "to", "text", "date", "id", "linkId", "networkCode"]
 FUZZ = settings(

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from gateway.channels.africastalking import DEFAULT_REJECTED_CHARS
 from menus import i18n
 from menus.dates import named_day_words, parse_date
 from menus.encoding import compose, is_gsm7
@@ -31,6 +30,7 @@ from menus.grammar import (
     parse,
     render_error,
 )
+from runtime.channels.africastalking import DEFAULT_REJECTED_CHARS
 
 TODAY = date(2025, 11, 28)
 YESTERDAY = TODAY - timedelta(days=1)

@@ -21,11 +21,11 @@ from openpyxl.chart import BarChart, LineChart
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import event
 
-from gateway.config import ROOT
 from models.admin import create_club, ensure_place
 from models.demo import seed_demo
 from models.export import export_month
 from models.records import Activity
+from runtime.settings import ROOT
 from tests.factories import make_board_club, make_club
 from tests.summaries import builders as b
 from tests.summaries.conftest import build_area

@@ -27,14 +27,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from gateway.config import ROOT
+import runtime
 from menus.clock import vn_today
 from models import db
 from models.demo import seed_demo
 from models.messages import InboundMessage, OutboundMessage
+from runtime import QUEUES
+from runtime.connection import connect
+from runtime.settings import ROOT
 from tests.conftest import migrate
-from workers import QUEUES, runtime
-from workers.connection import connect
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -281,8 +281,8 @@ def test_without_a_token_only_this_machine_may_read_the_inbox(live: LiveServer) 
 
 
 def test_the_simulator_is_absent_when_switched_off(live: LiveServer) -> None:
+    import runtime
     from gateway import create_app
-    from workers import runtime
 
     saved = runtime._config  # noqa: SLF001
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from gateway.config import ROOT
+from runtime.settings import ROOT
 
 STATIC = ROOT / "gateway" / "static" / "simulator"
 TEMPLATE = ROOT / "gateway" / "templates" / "simulator" / "index.html"

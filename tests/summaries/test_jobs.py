@@ -9,9 +9,9 @@ import time_machine
 from croniter import croniter
 from sqlalchemy import func, select
 
-from gateway.channels.console import ConsoleChannel
 from models.enums import MemberStatus, OutboundKind, OutboundStatus
 from models.messages import JobRun, OutboundMessage
+from runtime.channels.console import ConsoleChannel
 from tests.factories import CHAIR_PHONE, MEMBER_PHONE, SHARED_PHONE, make_board_club
 from tests.summaries import builders as b
 from tests.summaries.conftest import (

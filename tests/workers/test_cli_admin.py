@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from gateway.config import ROOT
 from models.clubs import Club, Member, Supervisor
 from models.enums import Role
 from models.messages import JobRun, OutboundMessage
+from runtime.settings import ROOT
 from workers.cli import cli
 
 LANDLINE = "0269 3822 123"  # a Gia Lai fixed line: valid, but takes no SMS

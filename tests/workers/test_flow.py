@@ -7,10 +7,10 @@ from datetime import date
 import time_machine
 from sqlalchemy import func, select
 
-from gateway.channels.console import ConsoleChannel
 from models.enums import InboundStatus, OutboundStatus
 from models.ledger import Loan, Repayment
 from models.messages import InboundMessage, OutboundMessage
+from runtime.channels.console import ConsoleChannel
 from tests.factories import SECRETARY_PHONE, make_board_club
 
 NOW = "2026-11-21 09:00:00+07:00"

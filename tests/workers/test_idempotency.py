@@ -14,16 +14,18 @@ from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gateway.channels.console import ConsoleChannel
+import runtime
 from models.clubs import Club
 from models.enums import InboundStatus, OutboundStatus
 from models.ledger import Repayment
 from models.messages import InboundMessage, OutboundMessage
 from models.records import Report
+from runtime import INBOUND, OUTBOUND
+from runtime.channels.console import ConsoleChannel
 from tests.conftest import burst
 from tests.conversations.support import give_loan
 from tests.factories import SECRETARY_PHONE, make_board_club
-from workers import INBOUND, OUTBOUND, jobs, runtime
+from workers import jobs
 
 FORM = {"from": SECRETARY_PHONE, "to": "8085", "text": "TRA 12 200k", "id": "ATXid_dup"}
 REPLY = "OK #{ref}: TRA TV12 200.000d, con no 1.800.000d. Sai? HUY {ref}"

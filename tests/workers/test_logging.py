@@ -6,7 +6,7 @@ import logging
 
 import time_machine
 
-from gateway.channels.console import ConsoleChannel
+from runtime.channels.console import ConsoleChannel
 from tests.factories import HEALTH_PHONE, make_board_club
 
 

@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-from gateway.config import ROOT
+from runtime.settings import ROOT
 
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+07:00 ")
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 import time_machine
 from sqlalchemy import func, select
 
-from gateway.channels.base import build_channel
 from models.enums import OutboundKind, OutboundStatus
 from models.messages import OutboundMessage
 from models.outbox import queue_message
+from runtime.channels import build_channel
 from tests.factories import make_club
 from tests.fakes.fake_at import http_error, ok, recipient_fails, slow
 from workers import sending
@@ -243,8 +243,8 @@ def test_a_delivery_report_that_beats_the_send_job_is_applied_after_it(
     client, session, rt, run_jobs
 ):
     """A phone gateway can report "delivered" before the send job has stored the id."""
-    from gateway.channels.base import SendResult, SendStatus
-    from gateway.channels.console import ConsoleChannel
+    from runtime.channels.base import SendResult, SendStatus
+    from runtime.channels.console import ConsoleChannel
 
     class Early(ConsoleChannel):
         def send(self, to: str, text: str) -> SendResult:

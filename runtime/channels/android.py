@@ -16,7 +16,9 @@ from android_sms_gateway.constants import DEFAULT_URL
 from android_sms_gateway.errors import APIError
 from android_sms_gateway.http import RequestsHttpClient
 
-from gateway.channels.base import (
+from menus.clock import VN_TZ
+from menus.text import nfc
+from runtime.channels.base import (
     BadWebhookPayload,
     ChannelConfigError,
     InboundSMS,
@@ -28,9 +30,7 @@ from gateway.channels.base import (
     parse_timestamp,
     scrub_numbers,
 )
-from gateway.channels.reports import DeliveryReport, is_final
-from menus.clock import VN_TZ
-from menus.text import nfc
+from runtime.channels.reports import DeliveryReport, is_final
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gateway.channels.base import SendResult, SendStatus, channel_options, mask_number
 from menus.clock import utcnow
 from menus.encoding import count_segments
+from runtime.channels.base import SendResult, SendStatus, channel_options, mask_number
 
 log = logging.getLogger(__name__)
 

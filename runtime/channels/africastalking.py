@@ -12,12 +12,17 @@ import requests
 from africastalking.Service import AfricasTalkingException, Service, validate_phone
 from africastalking.SMS import SMSService
 
-from gateway.channels.base import (
+from menus.clock import utcnow
+from menus.text import nfc
+from runtime.channels.base import (
+    BadInbound,
     ChannelConfigError,
+    InboundSMS,
     SendResult,
     SendStatus,
     channel_options,
     mask_number,
+    parse_timestamp,
     scrub_numbers,
 )
 
@@ -226,3 +231,44 @@ class AfricasTalkingChannel:
             result.currency,
             result.reason,
         )
+
+
+# Longest value each callback field may carry (the columns they are stored in).
+FIELD_LIMITS = {"from": 32, "to": 32, "id": 120, "linkId": 120, "networkCode": 16}
+
+
+def _field(form: Mapping[str, Any], key: str) -> str | None:
+    """A form field as text, NULs removed (PostgreSQL refuses them); too long is a BadInbound."""
+    value = form.get(key)
+    if value is None:
+        return None
+    text = str(value).replace("\x00", "")
+    limit = FIELD_LIMITS.get(key)
+    if limit is not None and len(text.strip()) > limit:
+        raise BadInbound(f"{key} longer than {limit} characters")
+    return text
+
+
+def from_at_form(form: Mapping[str, Any]) -> InboundSMS:
+    """Africa's Talking's incoming SMS callback (from, to, text, date, id, linkId, networkCode).
+
+    AT sends dates in UTC; an unreadable or missing date becomes now.
+    """
+    sender, provider_id, text = _field(form, "from"), _field(form, "id"), _field(form, "text")
+    sender, provider_id = (sender or "").strip(), (provider_id or "").strip()
+    if not sender:
+        raise BadInbound("missing from")  # blank counts as missing: nobody to answer
+    if not provider_id:
+        raise BadInbound("missing id")  # blank counts as missing: retries could not be told apart
+    if text is None:
+        raise BadInbound("missing text")
+    return InboundSMS(
+        provider_id=provider_id,
+        sender=sender,
+        to=_field(form, "to") or None,
+        text=nfc(text),
+        received_at=parse_timestamp(_field(form, "date")) or utcnow(),
+        provider="africastalking",
+        link_id=_field(form, "linkId") or None,
+        network_code=_field(form, "networkCode") or None,
+    )

@@ -1,4 +1,5 @@
-"""Process-wide wiring shared by web, worker and clock: config, database, Redis, channel."""
+"""Process wiring shared by web, worker, clock and CLI: configuration, database, Redis and its
+queues, the provider channel. Below gateway/ and workers/; above models/ and menus/."""
 
 from __future__ import annotations
 
@@ -11,16 +12,22 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 
 from models import db
-from workers.connection import connect, resolve_redis_url
+from runtime.connection import connect, resolve_redis_url
 
 log = logging.getLogger(__name__)
+
+# Queue names.
+INBOUND = "inbound"
+OUTBOUND = "outbound"
+DEFAULT = "default"
+QUEUES = (INBOUND, OUTBOUND, DEFAULT)
 _config: dict[str, Any] | None = None
 _redis: Redis | None = None
 _channel: Any = None
 
 
 def init(config: Mapping[str, Any], *, bind_db: bool = True) -> None:
-    """Configure the database from a config mapping (see gateway.config); Redis on first use.
+    """Configure the database from a config mapping (see runtime.settings); Redis on first use.
 
     A command that never touches a queue never starts or attaches to the embedded Redis.
     """
@@ -43,7 +50,7 @@ def db_limits(cfg: Mapping[str, Any]) -> dict[str, int]:
 
 def config() -> dict[str, Any]:
     if _config is None:
-        from gateway.config import load_config
+        from runtime.settings import load_config
 
         init(load_config())
     assert _config is not None
@@ -68,7 +75,7 @@ def channel() -> Any:
     """The configured outbound channel (built once per process)."""
     global _channel
     if _channel is None:
-        from gateway.channels import build_channel
+        from runtime.channels import build_channel
 
         _channel = build_channel(config())
     return _channel
@@ -114,8 +121,6 @@ def send_job_id(outbound_id: int) -> str:
 
 def enqueue_inbound(inbound_id: int) -> bool:
     """Hand a stored inbound message to the workers (False: Redis is down; the sweeper will)."""
-    from workers import INBOUND
-
     return enqueue(INBOUND, PROCESS_INBOUND, inbound_id, job_id=inbound_job_id(inbound_id))
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.channels.base import BadInbound
+from runtime.channels.base import BadInbound
 
 # Higher is more final. AT: Sent/Submitted/Buffered, then Rejected/Failed/AbsentSubscriber/
 # Expired, then Success. Android gateway: Pending/Processed/Sent, then Failed, then Delivered.

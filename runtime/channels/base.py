@@ -10,9 +10,6 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
-from menus.clock import utcnow
-from menus.text import nfc
-
 _NUMBER_RUN = re.compile(r"\+?\d{7,}")
 
 
@@ -119,72 +116,7 @@ def parse_timestamp(value: str | None, *, naive_tz: tzinfo = UTC) -> datetime | 
         return None
 
 
-# Longest value each callback field may carry (the columns they are stored in).
-FIELD_LIMITS = {"from": 32, "to": 32, "id": 120, "linkId": 120, "networkCode": 16}
-
-
-def _field(form: Mapping[str, Any], key: str) -> str | None:
-    """A form field as text, NULs removed (PostgreSQL refuses them); too long is a BadInbound."""
-    value = form.get(key)
-    if value is None:
-        return None
-    text = str(value).replace("\x00", "")
-    limit = FIELD_LIMITS.get(key)
-    if limit is not None and len(text.strip()) > limit:
-        raise BadInbound(f"{key} longer than {limit} characters")
-    return text
-
-
-def from_at_form(form: Mapping[str, Any]) -> InboundSMS:
-    """Africa's Talking's incoming SMS callback (from, to, text, date, id, linkId, networkCode).
-
-    AT sends dates in UTC; an unreadable or missing date becomes now.
-    """
-    sender, provider_id, text = _field(form, "from"), _field(form, "id"), _field(form, "text")
-    sender, provider_id = (sender or "").strip(), (provider_id or "").strip()
-    if not sender:
-        raise BadInbound("missing from")  # blank counts as missing: nobody to answer
-    if not provider_id:
-        raise BadInbound("missing id")  # blank counts as missing: retries could not be told apart
-    if text is None:
-        raise BadInbound("missing text")
-    return InboundSMS(
-        provider_id=provider_id,
-        sender=sender,
-        to=_field(form, "to") or None,
-        text=nfc(text),
-        received_at=parse_timestamp(_field(form, "date")) or utcnow(),
-        provider="africastalking",
-        link_id=_field(form, "linkId") or None,
-        network_code=_field(form, "networkCode") or None,
-    )
-
-
-def as_bool(value: Any, default: bool = False) -> bool:
-    """A config value as bool ("1", "true", "yes", "on" are true)."""
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in {"1", "true", "yes", "on"}
-
-
-def build_channel(config: Mapping[str, Any]) -> Channel:
-    """The channel named by config["SMS_CHANNEL"]: console, africastalking or android."""
-    kind = str(config.get("SMS_CHANNEL") or "console").strip().lower()
-    if kind == "console":
-        from gateway.channels.console import ConsoleChannel
-
-        return ConsoleChannel.from_config(config)
-    if kind == "africastalking":
-        from gateway.channels.africastalking import AfricasTalkingChannel
-
-        return AfricasTalkingChannel.from_config(config)
-    if kind == "android":
-        from gateway.channels.android import AndroidChannel
-
-        return AndroidChannel.from_config(config)
-    raise ChannelConfigError(f"unknown SMS_CHANNEL {kind!r} (console, africastalking, android)")
+from runtime.settings import as_bool  # noqa: E402 - shared with the settings
 
 
 def channel_options(config: Mapping[str, Any], *, default_rate: float) -> dict[str, Any]:
