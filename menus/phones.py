@@ -114,8 +114,12 @@ def sender_kind(raw_from: str) -> SenderKind:
     return SenderKind.INVALID
 
 
-def mask_phone(e164: str) -> str:
-    """A number fit for logs: "+84912345678" -> "+8491****678"."""
-    if len(e164) <= 8:
-        return "*" * len(e164)
-    return e164[:5] + "*" * (len(e164) - 8) + e164[-3:]
+def mask_number(number: str | None) -> str:
+    """A phone number safe for logs: country prefix and last 3 digits ("+84******567")."""
+    if not number:
+        return "<none>"
+    digits = number.strip()
+    if len(digits) <= 5:
+        return "*" * len(digits)
+    head = 3 if digits.startswith("+") else 1
+    return digits[:head] + "*" * (len(digits) - head - 3) + digits[-3:]

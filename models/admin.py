@@ -17,26 +17,6 @@ from models.places import Commune, Province
 from models.records import AuditEntry
 
 
-def ensure_place(
-    session: Session,
-    province_code: str,
-    province_name: str,
-    commune_code: str | None = None,
-    commune_name: str | None = None,
-) -> None:
-    """Create the province (and commune) rows if they are missing."""
-    if session.get(Province, province_code) is None:
-        session.add(Province(code=province_code, name=province_name))
-        session.flush()
-    if commune_code and session.get(Commune, commune_code) is None:
-        session.add(
-            Commune(
-                code=commune_code, name=commune_name or commune_code, province_code=province_code
-            )
-        )
-        session.flush()
-
-
 def create_club(
     session: Session,
     *,

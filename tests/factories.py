@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models.admin import add_member, create_club, ensure_place
+from models.admin import add_member, create_club
 from models.clubs import Club
 from models.enums import Role
+from models.places import Commune, Province
 
 SECRETARY_PHONE = "+84912000001"
 CHAIR_PHONE = "+84912000002"
@@ -18,6 +19,26 @@ HEALTH_PHONE = "+84912000003"
 HOMECARE_PHONE = "+84912000004"
 MEMBER_PHONE = "+84912000012"
 SHARED_PHONE = "+84912000099"
+
+
+def ensure_place(
+    session: Session,
+    province_code: str,
+    province_name: str,
+    commune_code: str | None = None,
+    commune_name: str | None = None,
+) -> None:
+    """Create the province (and commune) rows if they are missing."""
+    if session.get(Province, province_code) is None:
+        session.add(Province(code=province_code, name=province_name))
+        session.flush()
+    if commune_code and session.get(Commune, commune_code) is None:
+        session.add(
+            Commune(
+                code=commune_code, name=commune_name or commune_code, province_code=province_code
+            )
+        )
+        session.flush()
 
 
 def make_club(session: Session, code: str = "K12", **kw: Any) -> Club:

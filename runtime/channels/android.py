@@ -302,21 +302,3 @@ def parse_android_event(
             return _received(body)
         return _status(str(event), body)
     return None
-
-
-def parse_android_webhook(
-    payload: Mapping[str, Any] | bytes | str,
-    headers: Mapping[str, Any],
-    secret: str | None,
-    *,
-    raw_body: bytes | None = None,
-    now: float | None = None,
-    max_skew: int | None = DEFAULT_MAX_SKEW,
-) -> InboundSMS | None:
-    """An sms:received webhook as InboundSMS; None for other events. Raises WebhookRejected:
-    .auth True for signature trouble, False (a BadWebhookPayload, also a BadInbound) if malformed.
-    """
-    event = parse_android_event(
-        payload, headers, secret, raw_body=raw_body, now=now, max_skew=max_skew
-    )
-    return event if isinstance(event, InboundSMS) else None

@@ -10,6 +10,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
+from menus.phones import mask_number as mask_number  # the one log masker, for the channels
+from runtime.settings import as_bool
+
 _NUMBER_RUN = re.compile(r"\+?\d{7,}")
 
 
@@ -87,17 +90,6 @@ class InboundSMS:
     network_code: str | None = None
 
 
-def mask_number(number: str | None) -> str:
-    """A phone number safe for logs: country prefix and last 3 digits ("+84******567")."""
-    if not number:
-        return "<none>"
-    digits = number.strip()
-    if len(digits) <= 5:
-        return "*" * len(digits)
-    head = 3 if digits.startswith("+") else 1
-    return digits[:head] + "*" * (len(digits) - head - 3) + digits[-3:]
-
-
 def scrub_numbers(text: str) -> str:
     """Provider error text with any phone-number-like digit run masked."""
     return _NUMBER_RUN.sub(lambda m: mask_number(m.group(0)), text)
@@ -114,9 +106,6 @@ def parse_timestamp(value: str | None, *, naive_tz: tzinfo = UTC) -> datetime | 
         return moment.astimezone(UTC)
     except (ValueError, OverflowError):  # unreadable, or beyond datetime's range once in UTC
         return None
-
-
-from runtime.settings import as_bool  # noqa: E402 - shared with the settings
 
 
 def channel_options(config: Mapping[str, Any], *, default_rate: float) -> dict[str, Any]:

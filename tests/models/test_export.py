@@ -21,12 +21,12 @@ from openpyxl.chart import BarChart, LineChart
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import event
 
-from models.admin import create_club, ensure_place
+from models.admin import create_club
 from models.demo import seed_demo
 from models.export import export_month
 from models.records import Activity
 from runtime.settings import ROOT
-from tests.factories import make_board_club, make_club
+from tests.factories import ensure_place, make_board_club, make_club
 from tests.summaries import builders as b
 from tests.summaries.conftest import build_area
 

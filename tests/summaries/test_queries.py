@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from models.admin import add_supervisor, create_club, ensure_place
+from models.admin import add_supervisor, create_club
 from models.clubs import Member, MemberRole
 from models.enums import Role
 from models.ledger import Loan, Repayment
 from models.records import Activity, Attendance, HealthReading, HomeVisit, Meeting
 from models.stats import area_month_summary, clubs_month_summaries, month_to_date
+from tests.factories import ensure_place
 from workers import summaries as jobs
 
 TODAY = date(2026, 11, 28)

@@ -8,12 +8,11 @@ import time_machine
 from sqlalchemy import select
 
 from menus.clock import utcnow
-from models.admin import ensure_place
 from models.console import close_alert
 from models.enums import OutboundKind
 from models.messages import OutboundMessage
 from models.records import HelpRequest
-from tests.factories import make_board_club
+from tests.factories import ensure_place, make_board_club
 from tests.summaries import builders as b
 from tests.summaries.conftest import SUP_EN_PHONE, SUP_PHONE, Area
 from workers import summaries as jobs
