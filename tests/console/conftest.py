@@ -12,9 +12,10 @@ import pytest
 import time_machine
 from sqlalchemy.orm import Session
 
-from models.admin import add_member, add_supervisor, create_club, ensure_place
+from models.admin import add_member, add_supervisor, create_club
 from models.clubs import Club, Member, Supervisor
 from models.console import ConsoleAdmin, add_admin
+from tests.factories import ensure_place
 from tests.simulator.conftest import browser, live  # noqa: F401 - the browser tests' fixtures
 from tests.summaries import builders as b
 from tests.summaries.conftest import TODAY, Area, build_area
