@@ -23,6 +23,15 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, init_runtime: bool
     cfg = load_config()
     cfg.update(overrides or {})
     app.config.update(cfg)
+    if cfg["PROXIES"]:
+        # Behind nginx (deploy/nginx.conf): the client's address and scheme come from the
+        # X-Forwarded-For/-Proto headers the PROXIES hops set; without this every caller would
+        # look like 127.0.0.1 (the simulator's local-only guard, login limits per address).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=cfg["PROXIES"], x_proto=cfg["PROXIES"]
+        )
     if cfg["SMS_CHANNEL"] != "console" and not cfg["WEBHOOK_TOKEN"] and not cfg["OPEN_WEBHOOKS"]:
         # Callbacks are not signed: without the token anyone could report as a secretary.
         raise RuntimeError(

@@ -41,6 +41,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "WEBHOOK_TOKEN": e.get("WEBHOOK_TOKEN") or None,
         "OPEN_WEBHOOKS": as_bool(e.get("OPEN_WEBHOOKS"), False),
         "WEBHOOK_ALLOW_IPS": [ip for ip in e.get("WEBHOOK_ALLOW_IPS", "").split(",") if ip],
+        # Reverse proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are believed; 0: none.
+        "PROXIES": _int(e.get("PROXIES"), 0) or 0,
         "SMS_CHANNEL": e.get("SMS_CHANNEL", "console"),
         "AT_USERNAME": e.get("AT_USERNAME", "sandbox"),
         "AT_API_KEY": e.get("AT_API_KEY", ""),

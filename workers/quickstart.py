@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -99,6 +100,11 @@ def main() -> None:
         TZ="Asia/Ho_Chi_Minh",
     )
     env.setdefault("SIMULATOR", "true")  # the quick start is the demo: show the phone simulator
+    # Metrics of web and worker processes add up in one folder, emptied at each start.
+    metrics_dir = Path(cfg["VAR_DIR"]) / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
     py = sys.executable
     print(f"database: {cfg['DATABASE_URL'].split('@')[-1]}")
     subprocess.run([py, "-m", "workers.cli", "migrate"], env=env, check=True, cwd=ROOT)
@@ -110,15 +116,12 @@ def main() -> None:
         "web": subprocess.Popen(
             [
                 gunicorn,
-                "--workers",
-                "2",
+                # Threaded workers, keep-alive, timeouts and the access log without query
+                # strings: gateway/gunicorn_conf.py, shared with the Procfile.
+                "--config",
+                "python:gateway.gunicorn_conf",
                 "--bind",
                 f"{args.host}:{args.port}",
-                "--access-logfile",
-                "-",
-                # The path without its query string: a token or a phone never reaches the log.
-                "--access-logformat",
-                '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
                 "gateway.wsgi:app",
             ],
             env=env,
@@ -145,7 +148,8 @@ def main() -> None:
         health = _wait_healthy(f"{base}/healthz")
         print(f"healthz: {json.dumps(health)}")
         _wait_processes(procs, redis_url)
-        print(f"\n  Phone simulator: {base}/simulator\n  Health:          {base}/healthz\n")
+        print(f"\n  Phone simulator: {base}/simulator\n  Health:          {base}/healthz")
+        print(f"  Staff console:   {base}/console (demo supervisor 0905 000 900)\n")
         if args.check:
             with urllib.request.urlopen(f"{base}/simulator", timeout=5) as resp:  # noqa: S310
                 print(f"simulator: {resp.status}")

@@ -22,6 +22,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
+from runtime.connection import limits_storage
+
 log = logging.getLogger(__name__)
 
 bp = Blueprint(
@@ -57,18 +59,12 @@ def secret_key(cfg: dict[str, Any]) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
-def limiter_storage(redis_url: str, var_dir: str) -> str:
-    """The product's Redis as a limits storage URI (the quick start's is a unix socket)."""
-    from runtime.connection import resolve_redis_url
-
-    url = resolve_redis_url(redis_url, var_dir)
-    return "redis+unix://" + url.removeprefix("unix://") if url.startswith("unix://") else url
-
-
 def init_console(app: Flask) -> None:
     """Register the console on the app: secret key, cookies, CSRF, rate limits, routes."""
     cfg = app.config
     app.secret_key = secret_key(cfg)
+    # The product's Redis for the login limits: the master the sentinels name, when configured.
+    storage_uri, storage_options = limits_storage(cfg["REDIS_URL"], cfg["VAR_DIR"])
     cfg.update(
         SESSION_COOKIE_NAME="dientua_console",
         SESSION_COOKIE_HTTPONLY=True,
@@ -78,11 +74,12 @@ def init_console(app: Flask) -> None:
         # The console checks CSRF itself (its blueprint only): webhooks have no browser forms.
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as the session it belongs to
-        RATELIMIT_STORAGE_URI=limiter_storage(cfg["REDIS_URL"], cfg["VAR_DIR"]),
+        RATELIMIT_STORAGE_URI=storage_uri,
+        RATELIMIT_STORAGE_OPTIONS=storage_options,
         RATELIMIT_HEADERS_ENABLED=False,
     )
     csrf.init_app(app)
     limiter.init_app(app)
-    from gateway.console import auth, views  # noqa: F401 - routes
+    from gateway.console import admin, auth, imports, messages, ops, privacy, views  # noqa: F401
 
     app.register_blueprint(bp)

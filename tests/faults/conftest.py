@@ -203,29 +203,9 @@ def service_env(database_url: str, redis_url: str, var_dir: Path, **extra: str) 
 
 
 def start_web(processes: Processes, env: dict[str, str], port: int) -> Any:
-    """gunicorn serving the app, as deployed; returns once /healthz answers."""
-    import urllib.request
-
-    proc = processes.start(
-        "gunicorn",
-        env,
-        "--workers",
-        "2",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "gateway.wsgi:app",
-        name="web",
-    )
-
-    def up() -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return True
-        except OSError as exc:
-            return getattr(exc, "code", None) == 503  # answering, though degraded
-
-    wait_for(up, 60, "the web answers")
-    return proc
+    """gunicorn serving the app, as deployed (gateway/gunicorn_conf.py); returns once /healthz
+    answers ok."""
+    return processes.start_gunicorn(env, port)
 
 
 def post_sms(port: int, sender: str, text: str, provider_id: str) -> int:

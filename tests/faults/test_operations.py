@@ -178,3 +178,14 @@ def test_health_says_what_is_down_and_what_to_look_at(client, rt, monkeypatch):
     resp = client.get("/healthz")
     assert resp.status_code == 503
     assert resp.get_json()["redis"].startswith("error: ") and resp.get_json()["database"] == "ok"
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(test_config, rt):
+    from gateway import create_app
+
+    forwarded = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    direct = create_app(dict(test_config), init_runtime=False).test_client()
+    assert direct.get("/metrics", headers=forwarded).status_code == 200  # header not believed
+    proxied = create_app(dict(test_config, PROXIES=1), init_runtime=False).test_client()
+    assert proxied.get("/metrics", headers=forwarded).status_code == 403
+    assert proxied.get("/metrics").status_code == 200
