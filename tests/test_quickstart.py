@@ -35,6 +35,7 @@ def test_quickstart_brings_everything_up_on_embedded_defaults(tmp_path):
     assert "processes: web, worker, clock running" in proc.stdout
     assert "demo club GL01 ready" in proc.stdout
     assert "simulator: 200" in proc.stdout
+    assert "console/login: 200" in proc.stdout and "metrics: 200" in proc.stdout
     assert (tmp_path / "var" / "dientua.db").exists()
     # Nothing outlives the command: the embedded Redis is stopped with the rest.
     leftover = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True)

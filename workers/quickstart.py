@@ -151,8 +151,9 @@ def main() -> None:
         print(f"\n  Phone simulator: {base}/simulator\n  Health:          {base}/healthz")
         print(f"  Staff console:   {base}/console (demo supervisor 0905 000 900)\n")
         if args.check:
-            with urllib.request.urlopen(f"{base}/simulator", timeout=5) as resp:  # noqa: S310
-                print(f"simulator: {resp.status}")
+            for page in ("simulator", "console/login", "metrics"):
+                with urllib.request.urlopen(f"{base}/{page}", timeout=5) as resp:  # noqa: S310
+                    print(f"{page}: {resp.status}")
             return
         print("Ctrl-C stops web, worker and clock.")
         while True:
