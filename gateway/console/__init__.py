@@ -80,6 +80,6 @@ def init_console(app: Flask) -> None:
     )
     csrf.init_app(app)
     limiter.init_app(app)
-    from gateway.console import admin, auth, imports, messages, ops, privacy, views  # noqa: F401
+    from gateway.console import auth, views  # noqa: F401
 
     app.register_blueprint(bp)
