@@ -86,8 +86,18 @@ def set_channel(channel: Any) -> None:
     _channel = channel
 
 
+# How long a job may run before RQ stops it, per queue. A message takes milliseconds; a short
+# bound also means a job whose worker vanished (a host cut off) is failed, and swept, sooner.
+JOB_TIMEOUTS = {"inbound": 60, "outbound": 60}
+
+
 def enqueue(
-    queue_name: str, func: str, *args: Any, retry: Retry | None = None, job_id: str | None = None
+    queue_name: str,
+    func: str,
+    *args: Any,
+    retry: Retry | None = None,
+    job_id: str | None = None,
+    job_timeout: int | None = None,
 ) -> bool:
     """Enqueue by dotted path after commit; False (and a warning) if Redis is unreachable.
 
@@ -97,7 +107,13 @@ def enqueue(
         # The description is what RQ logs at INFO: the function only, never its arguments
         # (a USSD form carries a phone number and perhaps a blood-pressure value).
         queue(queue_name).enqueue(
-            func, *args, retry=retry, job_id=job_id, failure_ttl=30 * 86400, description=func
+            func,
+            *args,
+            retry=retry,
+            job_id=job_id,
+            job_timeout=job_timeout or JOB_TIMEOUTS.get(queue_name),
+            failure_ttl=30 * 86400,
+            description=func,
         )
         return True
     except RedisError as exc:

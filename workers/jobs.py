@@ -10,7 +10,7 @@ from functools import partial
 
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
-from rq.registry import FailedJobRegistry
+from rq.registry import FailedJobRegistry, StartedJobRegistry
 from sqlalchemy import func, select
 
 import runtime
@@ -67,14 +67,35 @@ def submit_ussd_form(phone: str, member_id: int | None, command_text: str, sessi
     return process_inbound(msg_id)
 
 
-def _job_states(job_ids: list[str]) -> list[str | None]:
-    """Each job's RQ status, None where Redis has no such job (never queued, or lost)."""
+def _job_states(queue_name: str, job_ids: list[str]) -> list[str | None]:
+    """Each job's RQ status, None where Redis has no such job (never queued, or lost).
+
+    A job marked queued that is in no queue list is lost too: a worker whose host went silent
+    while it waited took it off the list (a blocking pop answered into a dead connection).
+    """
     if not job_ids:
         return []
-    pipe = runtime.redis().pipeline(transaction=False)
+    conn = runtime.redis()
+    pipe = conn.pipeline(transaction=False)
     for job_id in job_ids:
         pipe.hget(Job.key_for(job_id), "status")
-    return [raw.decode() if raw else None for raw in pipe.execute()]
+    states = [raw.decode() if raw else None for raw in pipe.execute()]
+    if JobStatus.QUEUED in states:
+        queue = runtime.queue(queue_name)
+        waiting = {raw.decode() for raw in conn.lrange(queue.key, 0, -1)}
+        states = [
+            None if state == JobStatus.QUEUED and job_id not in waiting else state
+            for job_id, state in zip(job_ids, states, strict=True)
+        ]
+    return states
+
+
+def _expire_abandoned_jobs() -> None:
+    """Fail the jobs whose worker stopped answering (RQ does it between a worker's jobs; an idle
+    night must not wait for traffic), so the sweep below sees them as failed."""
+    conn = runtime.redis()
+    for name in (INBOUND, OUTBOUND):
+        StartedJobRegistry(name, connection=conn).cleanup()
 
 
 def _hand_over(queue: str, job_id: str, state: str | None, enqueue: Callable[[], bool]) -> bool:
@@ -98,6 +119,7 @@ def sweep() -> dict[str, int]:
     the queue, so the sweeper never doubles a backlog and never waits for a lull.
     """
     now = utcnow()
+    _expire_abandoned_jobs()
     with db.session_scope() as s:
         waiting = s.scalars(
             select(InboundMessage)
@@ -108,7 +130,7 @@ def sweep() -> dict[str, int]:
             .order_by(InboundMessage.id)
             .limit(SWEEP_BATCH)
         ).all()
-        states = _job_states([runtime.inbound_job_id(m.id) for m in waiting])
+        states = _job_states(INBOUND, [runtime.inbound_job_id(m.id) for m in waiting])
         stale_in: list[tuple[int, str | None]] = []
         for msg, state in zip(waiting, states, strict=True):
             if state in ALIVE:
@@ -137,7 +159,7 @@ def sweep() -> dict[str, int]:
             .order_by(OutboundMessage.id)
             .limit(SWEEP_BATCH)
         ).all()  # fmt: skip
-        out_states = _job_states([runtime.send_job_id(r.id) for r in owed])
+        out_states = _job_states(OUTBOUND, [runtime.send_job_id(r.id) for r in owed])
         due_out: list[tuple[int, str | None]] = [
             (row.id, state)
             for row, state in zip(owed, out_states, strict=True)
