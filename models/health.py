@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from models.enums import AlertLevel, BPGrade
 
 _ORDER = [
@@ -56,15 +54,6 @@ def bp_alert(systolic: int, diastolic: int) -> AlertLevel:
     if systolic >= 160 or diastolic >= 100:
         return AlertLevel.AMBER
     return AlertLevel.NONE
-
-
-def glucose_flag(mmol: Decimal) -> str | None:
-    """Glucose alerts: below 3.9 low, at or above 16.7 high."""
-    if mmol < Decimal("3.9"):
-        return "low"
-    if mmol >= Decimal("16.7"):
-        return "high"
-    return None
 
 
 def grade_rank(grade: BPGrade) -> int:

@@ -17,15 +17,17 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from menus.clock import utcnow
 from models.db import Base
 from models.enums import InterestMethod
+from models.records import RecordedRow
 
 
-class Loan(Base):
+class Loan(RecordedRow, Base):
     __tablename__ = "loans"
     __table_args__ = (
         CheckConstraint("principal_vnd > 0", name="principal"),
         CheckConstraint("term_months BETWEEN 1 AND 120", name="term"),
         Index("ix_loans_member_disbursed", "member_id", "disbursed_on"),
     )
+    counted_on = "disbursed_on"
     id: Mapped[int] = mapped_column(primary_key=True)
     club_id: Mapped[int] = mapped_column(ForeignKey("clubs.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
@@ -34,8 +36,6 @@ class Loan(Base):
     interest_method: Mapped[str] = mapped_column(String(16), default=InterestMethod.FLAT)
     term_months: Mapped[int] = mapped_column(Integer)
     disbursed_on: Mapped[date] = mapped_column(Date)
-    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
-    voided_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     repayments: Mapped[list[Repayment]] = relationship(back_populates="loan", lazy="selectin")
 
@@ -61,20 +61,19 @@ class Loan(Base):
         return loan_state(self.schedule(), self.paid_vnd(), today)
 
 
-class Repayment(Base):
+class Repayment(RecordedRow, Base):
     __tablename__ = "repayments"
     __table_args__ = (
         CheckConstraint("amount_vnd > 0", name="amount"),
         Index("ix_repayments_club_paid", "club_id", "paid_on"),
     )
+    counted_on = "paid_on"
     id: Mapped[int] = mapped_column(primary_key=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
     club_id: Mapped[int] = mapped_column(ForeignKey("clubs.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     amount_vnd: Mapped[int] = mapped_column(Integer)
     paid_on: Mapped[date] = mapped_column(Date)
-    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
-    voided_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     loan: Mapped[Loan] = relationship(back_populates="repayments")
 

@@ -1,4 +1,5 @@
-"""Short report references: 4 characters, no 0/O/1/I, unique within a club."""
+"""Short report references: 4 characters, no 0/O/1/I, unique within a club (the format is
+menus.grammar's REF_ALPHABET and REF_LENGTH, the one definition the parser reads them with)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from menus.grammar import REF_ALPHABET, REF_LENGTH
 from models.records import Report
 
-ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+ALPHABET = REF_ALPHABET  # also for other short codes (privacy erasure codes)
 
 
 def random_ref() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(4))
+    return "".join(secrets.choice(REF_ALPHABET) for _ in range(REF_LENGTH))
 
 
 def issue_ref(session: Session, club_id: int, attempts: int = 20) -> str:
@@ -26,11 +28,3 @@ def issue_ref(session: Session, club_id: int, attempts: int = 20) -> str:
         if taken is None:
             return ref
     raise RuntimeError(f"no free reference after {attempts} attempts")
-
-
-def normalize_ref(text: str) -> str | None:
-    """A typed reference in its stored form, or None if it cannot be one."""
-    ref = text.strip().lstrip("#").upper()
-    if len(ref) != 4 or any(c not in ALPHABET for c in ref):
-        return None
-    return ref

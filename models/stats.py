@@ -51,6 +51,7 @@ from models.records import (
     HomeVisit,
     Meeting,
     Report,
+    recorded_tables,
 )
 
 AREAS: tuple[int, ...] = tuple(range(1, 9))
@@ -310,15 +311,11 @@ class ClubFilter:
         return column.in_(self._param)
 
 
-# Every dated record that counts as "the club reported" (voided ones never count).
+# Every dated record that counts as "the club reported" (voided ones never count): each recorded
+# table (models.records.RecordedRow) counted on a date. Help requests count by the time they were
+# asked, in reported_club_ids below.
 DATED_RECORDS: list[tuple[Any, Any]] = [
-    (Meeting, Meeting.held_on),
-    (HealthReading, HealthReading.taken_on),
-    (Repayment, Repayment.paid_on),
-    (Loan, Loan.disbursed_on),
-    (Activity, Activity.held_on),
-    (HomeVisit, HomeVisit.visited_on),
-    (FundContribution, FundContribution.given_on),
+    (table, table.counted_column()) for table in recorded_tables() if table.counted_by_day()
 ]
 
 

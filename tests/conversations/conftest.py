@@ -27,8 +27,11 @@ def conv(
     channel: ConsoleChannel,
     traveller: Any,
     club: Club,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Conversation:
-    return Conversation(client, session, run_jobs, channel, traveller)
+    conversation = Conversation(client, session, run_jobs, channel, traveller)
+    conversation.watch_composer(monkeypatch)
+    return conversation
 
 
 @pytest.fixture

@@ -126,20 +126,20 @@ def test_help_requests_reach_homecare_volunteers_and_chair_at_once(
         f"""
         MEMBER > nho chan dau, can nguoi den nha
         < {DONE_NHO}
-        CHAIR < NHO GIUP K12: TV12 Member 12 Thi Lan (0912000012) can nguoi cham soc vi om: chan dau, can nguoi den nha. Xin den tham som.
-        HOMECARE < NHO GIUP K12: TV12 Member 12 Thi Lan (0912000012) can nguoi cham soc vi om: chan dau, can nguoi den nha. Xin den tham som.
+        CHAIR < NHO GIUP K12: TV12 Member 12 Thi Lan (0912000012) can nguoi cham soc vi om: chan dau, can nguoi den nha. Xin den tham som. Xong? XONG {{R}}
+        HOMECARE < NHO GIUP K12: TV12 Member 12 Thi Lan (0912000012) can nguoi cham soc vi om: chan dau, can nguoi den nha. Xin den tham som. Xong? XONG {{R}}
         MEMBER > NHO giup viec nha
         < {DONE_NHO.replace("{R}", "{S}")}
-        CHAIR < NHO GIUP K12: TV12 Member 12 Thi Lan (0912000012) can giup viec nha: giup viec nha. Xin den tham som.
-        HOMECARE < NHO GIUP K12: TV12 Member 12 Thi Lan (0912000012) can giup viec nha: giup viec nha. Xin den tham som.
+        CHAIR < NHO GIUP K12: TV12 Member 12 Thi Lan (0912000012) can giup viec nha: giup viec nha. Xin den tham som. Xong? XONG {{S}}
+        HOMECARE < NHO GIUP K12: TV12 Member 12 Thi Lan (0912000012) can giup viec nha: giup viec nha. Xin den tham som. Xong? XONG {{S}}
         MEMBER > nho
         < {DONE_NHO.replace("{R}", "{T}")}
-        CHAIR < NHO GIUP K12: TV12 Member 12 Thi Lan (0912000012) can giup do. Xin den tham som.
-        HOMECARE < NHO GIUP K12: TV12 Member 12 Thi Lan (0912000012) can giup do. Xin den tham som.
+        CHAIR < NHO GIUP K12: TV12 Member 12 Thi Lan (0912000012) can giup do. Xin den tham som. Xong? XONG {{T}}
+        HOMECARE < NHO GIUP K12: TV12 Member 12 Thi Lan (0912000012) can giup do. Xin den tham som. Xong? XONG {{T}}
         # the volunteer asking for herself is not told twice
         HOMECARE > nho ba ngoai om
         < {DONE_NHO.replace("{R}", "{U}")}
-        CHAIR < NHO GIUP K12: TV4 Siu Thuan (0912000004) can nguoi cham soc vi om: ba ngoai om. Xin den tham som.
+        CHAIR < NHO GIUP K12: TV4 Siu Thuan (0912000004) can nguoi cham soc vi om: ba ngoai om. Xin den tham som. Xong? XONG {{U}}
         # a help request can be cancelled like any report
         MEMBER > HUY {{T}}
         < OK: da huy #{{T}} (NHO TV12).

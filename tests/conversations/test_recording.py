@@ -237,33 +237,33 @@ def test_red_alerts_reach_health_volunteers_and_chair_once_per_member_per_day(
         f"""
         SEC > HA 14 185/100
         < OK #{{A}}: HA TV14 185/100 cao do 3 (CANH BAO). Sai? HUY {{A}}
-        HEALTH < {RED.format(n=14, bp="185/100", d="21/11")}{bp}
-        CHAIR < {RED.format(n=14, bp="185/100", d="21/11")}{bp}
+        HEALTH < {RED.format(n=14, bp="185/100", d="21/11")}{bp}. Xong? XONG {{A}}
+        CHAIR < {RED.format(n=14, bp="185/100", d="21/11")}{bp}. Xong? XONG {{A}}
         # the same member again that day: the reply warns, nobody is told twice
         SEC > HA 14 190/100
         < OK #{{B}}: HA TV14 190/100 cao do 3 (CANH BAO). Sai? HUY {{B}}
         # low pressure is red too
         SEC > HA 15 85/55
         < OK #{{C}}: HA TV15 85/55 thap (CANH BAO). Sai? HUY {{C}}
-        HEALTH < {RED.format(n=15, bp="85/55", d="21/11")}{bp}
-        CHAIR < {RED.format(n=15, bp="85/55", d="21/11")}{bp}
+        HEALTH < {RED.format(n=15, bp="85/55", d="21/11")}{bp}. Xong? XONG {{C}}
+        CHAIR < {RED.format(n=15, bp="85/55", d="21/11")}{bp}. Xong? XONG {{C}}
         # two red readings in one SMS: one alert each
         SEC > HA 16 200/120, 17 182/90, 18 120/80
         < OK #{{D}}: HA 3 nguoi (2 CANH BAO). Sai? HUY {{D}}
-        HEALTH < {RED.format(n=16, bp="200/120", d="21/11")}{bp}
-        CHAIR < {RED.format(n=16, bp="200/120", d="21/11")}{bp}
-        HEALTH < {RED.format(n=17, bp="182/90", d="21/11")}{bp}
-        CHAIR < {RED.format(n=17, bp="182/90", d="21/11")}{bp}
+        HEALTH < {RED.format(n=16, bp="200/120", d="21/11")}{bp}. Xong? XONG {{D}}
+        CHAIR < {RED.format(n=16, bp="200/120", d="21/11")}{bp}. Xong? XONG {{D}}
+        HEALTH < {RED.format(n=17, bp="182/90", d="21/11")}{bp}. Xong? XONG {{D}}
+        CHAIR < {RED.format(n=17, bp="182/90", d="21/11")}{bp}. Xong? XONG {{D}}
         # the volunteer who measured is not alerted about her own reading
         HEALTH > HA 19 181/100
         < OK #{{E}}: HA TV19 181/100 cao do 3 (CANH BAO). Sai? HUY {{E}}
-        CHAIR < {RED.format(n=19, bp="181/100", d="21/11")}Bao: TV3
+        CHAIR < {RED.format(n=19, bp="181/100", d="21/11")}Bao: TV3. Xong? XONG {{E}}
         # the next day the same member alerts again
         @ +1d
         SEC > HA 14 186/100
         < OK #{{F}}: HA TV14 186/100 cao do 3 (CANH BAO). Sai? HUY {{F}}
-        HEALTH < {RED.format(n=14, bp="186/100", d="22/11")}{bp}
-        CHAIR < {RED.format(n=14, bp="186/100", d="22/11")}{bp}
+        HEALTH < {RED.format(n=14, bp="186/100", d="22/11")}{bp}. Xong? XONG {{F}}
+        CHAIR < {RED.format(n=14, bp="186/100", d="22/11")}{bp}. Xong? XONG {{F}}
         = health_readings 8
         """
     )
@@ -284,7 +284,7 @@ def test_red_alert_in_the_recipients_language_and_to_every_health_volunteer(
         < OK #{A}: HA TV15 180/100 cao do 3 (CANH BAO). Sai? HUY {A}
         HEALTH < CANH BAO HA K12: TV15 Member 15 Thi Lan 180/100 ngay 21/11. {*}
         MEMBER < CANH BAO HA K12: TV15 Member 15 Thi Lan 180/100 ngay 21/11. {*}
-        CHAIR < BP ALERT K12: #15 Member 15 Thi Lan 180/100 on 21/11. Visit and take to a clinic now. From: TV1
+        CHAIR < BP ALERT K12: #15 Member 15 Thi Lan 180/100 on 21/11. Visit and take to a clinic now. From: TV1. Done? DONE {A}
         """  # noqa: E501
     )
 
@@ -306,10 +306,10 @@ def test_own_phone_readings(conv: Conversation, session: Session, club: Club) ->
         < OK #{D}: HA TV21 150/95 cao do 1. Sai? HUY {D}
         MEMBER > ha 185/110
         < OK #{E}: HA TV12 185/110 cao do 3 (CANH BAO). Sai? HUY {E}
-        HEALTH < CANH BAO HA K12: TV12 Member 12 Thi Lan 185/110 ngay 21/11. {*} Bao: TV12
-        CHAIR < CANH BAO HA K12: TV12 Member 12 Thi Lan 185/110 ngay 21/11. {*} Bao: TV12
+        HEALTH < CANH BAO HA K12: TV12 Member 12 Thi Lan 185/110 ngay 21/11. {*} Bao: TV12. Xong? XONG {E}
+        CHAIR < CANH BAO HA K12: TV12 Member 12 Thi Lan 185/110 ngay 21/11. {*} Bao: TV12. Xong? XONG {E}
         = health_readings 5
-        """
+        """  # noqa: E501
     )
     shared = session.scalars(select(HealthReading).where(HealthReading.systolic == 150)).all()
     assert {r.member_id for r in shared} == {member(session, club, n).id for n in (12, 21)}

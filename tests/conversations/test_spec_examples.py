@@ -28,11 +28,11 @@ from tests.conversations.transcript import Conversation
 
 RED_12 = (
     "CANH BAO HA K12: TV12 Member 12 Thi Lan 185/100 ngay 21/11. "
-    "Can den tham, dua di kham ngay. Bao: TV1"
+    "Can den tham, dua di kham ngay. Bao: TV1. Xong? XONG K7QA"
 )
 HELP_12 = (
     "NHO GIUP K12: TV12 Member 12 Thi Lan (0912000012) can nguoi cham soc vi om:"
-    " chan dau, can nguoi den nha. Xin den tham som."
+    " chan dau, can nguoi den nha. Xin den tham som. Xong? XONG M2PX"
 )
 
 
@@ -199,8 +199,8 @@ def test_reply_examples(
         r"""
         SEC > dd vang 3 7\nTRA 12 450k, 15 300k\nHA 12 185/100\nHA 45 150/90
         < OK 3/4 #M2PX: DD 21/11 38 co mat; TRA 2 khoan 750.000d; HA TV12 185/100 cao do 3 (CANH BAO). Loi: HA 45 - khong co TV 45
-        HEALTH < CANH BAO HA K12: TV12 Member 12 Thi Lan 185/100 ngay 21/11. Can den tham, dua di kham ngay. Bao: TV1
-        CHAIR < CANH BAO HA K12: TV12 Member 12 Thi Lan 185/100 ngay 21/11. Can den tham, dua di kham ngay. Bao: TV1
+        HEALTH < CANH BAO HA K12: TV12 Member 12 Thi Lan 185/100 ngay 21/11. Can den tham, dua di kham ngay. Bao: TV1. Xong? XONG M2PX
+        CHAIR < CANH BAO HA K12: TV12 Member 12 Thi Lan 185/100 ngay 21/11. Can den tham, dua di kham ngay. Bao: TV1. Xong? XONG M2PX
         = attendance 38
         = repayments 2
         = health_readings 1
@@ -211,9 +211,13 @@ def test_reply_examples(
     assert (reading.alert, reading.grade) == ("red", "grade_3")
 
 
-def test_spec_alert_texts_are_the_ones_sent(conv: Conversation, loans: Any) -> None:
+def test_spec_alert_texts_are_the_ones_sent(
+    conv: Conversation, loans: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The module's alert constants match what the transcript above expects."""
+    next_ref(monkeypatch, "K7QA")
     outs = conv.send("SEC", "HA 12 185/100")
     assert {o.text for o in outs if o.to != conv.phone("SEC")} == {RED_12}
+    next_ref(monkeypatch, "M2PX")
     outs = conv.send("MEMBER", "nho chan dau, can nguoi den nha")
     assert {o.text for o in outs if o.to != conv.phone("MEMBER")} == {HELP_12}

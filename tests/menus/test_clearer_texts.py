@@ -14,22 +14,10 @@ import pytest
 from menus import i18n
 from menus.dates import named_day_words, parse_date
 from menus.encoding import compose, is_gsm7
-from menus.grammar import (
-    CnArgs,
-    Command,
-    DDArgs,
-    ErrorCode,
-    GopArgs,
-    Keyword,
-    ParseError,
-    Payment,
-    TraArgs,
-    VayArgs,
-    Weight,
-    help_text,
-    parse,
-    render_error,
-)
+from menus.grammar import Command, ErrorCode, Keyword, ParseError, help_text, parse, render_error
+from menus.sms.health import CnArgs, Weight
+from menus.sms.ledger import GopArgs, Payment, TraArgs, VayArgs
+from menus.sms.meeting import DDArgs
 from runtime.channels.africastalking import DEFAULT_REJECTED_CHARS
 
 TODAY = date(2025, 11, 28)

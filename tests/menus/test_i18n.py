@@ -14,7 +14,6 @@ from menus.text import strip_accents
 
 SHIPPED = ("vi_dau", "en")
 PLACEHOLDERS = ("subject", "reason", "hint", "example", "word", "suggestion", "value", "lo", "hi")
-PLACEHOLDERS += ("window",)
 
 
 @pytest.fixture

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from sqlalchemy.exc import IntegrityError
 
 from models.admin import add_member, members_by_phone
 from models.enums import AlertLevel, BPGrade
-from models.health import bp_alert, glucose_flag, grade_bp
+from models.health import bp_alert, grade_bp
 from models.records import Report
-from models.refs import ALPHABET, issue_ref, normalize_ref
+from models.refs import ALPHABET, issue_ref
 from tests.factories import SHARED_PHONE, make_board_club, make_club
 
 
@@ -59,12 +57,6 @@ def test_bp_alert_levels(sys_, dia, level):
     assert bp_alert(sys_, dia) == level
 
 
-def test_glucose_flags():
-    assert glucose_flag(Decimal("3.8")) == "low"
-    assert glucose_flag(Decimal("3.9")) is None
-    assert glucose_flag(Decimal("16.7")) == "high"
-
-
 def test_refs_are_unique_within_a_club(session):
     club = make_club(session)
     refs = set()
@@ -87,13 +79,6 @@ def test_database_refuses_a_duplicate_ref_in_one_club(session):
     with pytest.raises(IntegrityError), session.begin_nested():
         session.add(Report(club_id=club.id, ref="K7QA", source_key="c"))
         session.flush()
-
-
-def test_normalize_ref():
-    assert normalize_ref(" k7qa ") == "K7QA"
-    assert normalize_ref("#K7QA") == "K7QA"
-    assert normalize_ref("K7Q") is None
-    assert normalize_ref("K0QA") is None
 
 
 def test_one_phone_can_hold_several_members(session):

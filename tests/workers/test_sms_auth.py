@@ -18,18 +18,20 @@ from sqlalchemy.orm import Session
 from models import db
 from models.admin import add_supervisor, set_roles
 from models.clubs import Club
-from models.enums import Role
+from models.enums import BOARD_ROLES, AlertLevel, Role
 from models.inbox import store_inbound
 from models.ledger import Loan
 from models.messages import OutboundMessage
-from models.records import Activity, Report
+from models.records import Activity, HealthReading, Report
 from tests.factories import SECRETARY_PHONE, make_board_club
 from workers.jobs import process_inbound
 
 ACTOR = "+84915550025"
 NOW = "2026-11-21 09:00:00+07:00"
-BOARD = {"chair", "vice_chair", "secretary", "treasurer"}
-MEMBERS = BOARD | {"health_volunteer", "homecare_volunteer", "member"}
+# Role names as models.enums defines them; "member" is a member without a role.
+BOARD = {role.value for role in BOARD_ROLES}
+HEALTH, HOMECARE = Role.HEALTH_VOLUNTEER.value, Role.HOMECARE_VOLUNTEER.value
+MEMBERS = BOARD | {HEALTH, HOMECARE, "member"}
 ROLES = [*sorted(MEMBERS), "supervisor", "unknown"]
 
 UNREGISTERED = "So nay chua dang ky voi CLB nao. {*}"
@@ -57,10 +59,10 @@ COMMANDS = [
     _cmd("DD", "DD 1-5", "attendance", BOARD, "DD"),
     _cmd("VAY", "VAY 13 2tr 10", "loans", BOARD, "VAY 13"),
     _cmd("TRA", "TRA 12 100k", "repayments", BOARD, "TRA"),
-    _cmd("HA", "HA 12 150/95", "health_readings", BOARD | {"health_volunteer"}, "HA"),
+    _cmd("HA", "HA 12 150/95", "health_readings", BOARD | {HEALTH}, "HA"),
     _cmd("HA own", "HA 150/95", "health_readings", MEMBERS, "HA"),
-    _cmd("CN", "CN 12 52", "health_readings", BOARD | {"health_volunteer"}, "CN"),
-    _cmd("THAM", "THAM 12 hoi tham", "home_visits", BOARD | {"homecare_volunteer"}, "THAM 12"),
+    _cmd("CN", "CN 12 52", "health_readings", BOARD | {HEALTH}, "CN"),
+    _cmd("THAM", "THAM 12 hoi tham", "home_visits", BOARD | {HOMECARE}, "THAM 12"),
     _cmd("MANG", "MANG 7 30", "activities", BOARD, "MANG"),
     _cmd("GOP", "GOP 12 100k", "fund_contributions", BOARD, "GOP 12"),
     _cmd("TV", "TV 26 0915550026 Lo Thi Mai", "members", BOARD, "TV 26"),
@@ -82,6 +84,13 @@ COMMANDS = [
     _cmd("LICH", "LICH", None, MEMBERS, "LICH"),
     _cmd("NHO", "NHO om", "help_requests", MEMBERS, "NHO"),
     _cmd("NN", "NN VI", None, MEMBERS | {"supervisor"}, "NN"),
+    _cmd(
+        "XONG",
+        "XONG {alert_ref} da den",
+        "alert_handlings",
+        BOARD | {HEALTH, HOMECARE, "supervisor"},
+        "XONG",
+    ),
 ]
 
 
@@ -119,6 +128,7 @@ def world(session: Session, rt: Any, request: pytest.FixtureRequest) -> Iterator
         refs = {
             "sec_ref": _report(session, k12, SECRETARY_PHONE, "SEC2"),
             "own_ref": _report(session, k12, ACTOR, "QWN2"),
+            "alert_ref": _red_alert(session, k12, "ALR2"),
         }
         session.flush()
         yield World(k12, k13, refs, traveller)
@@ -132,6 +142,23 @@ def _report(session: Session, club: Club, phone: str, ref: str) -> str:
     session.add(
         Activity(club_id=club.id, area=2, held_on=date(2026, 11, 20), people=5,
                  report_id=report.id)
+    )  # fmt: skip
+    return ref
+
+
+def _red_alert(session: Session, club: Club, ref: str) -> str:
+    """A red reading of member 12, reported earlier by the secretary, with a known reference."""
+    report = Report(
+        club_id=club.id, ref=ref, source_key=f"seed:{ref}", reporter_phone=SECRETARY_PHONE
+    )
+    session.add(report)
+    session.flush()
+    m12 = next(m for m in club.members if m.number == 12)
+    session.add(
+        HealthReading(
+            club_id=club.id, member_id=m12.id, taken_on=date(2026, 11, 21), systolic=190,
+            diastolic=115, grade="grade_3", alert=AlertLevel.RED.value, report_id=report.id,
+        )
     )  # fmt: skip
     return ref
 
@@ -158,7 +185,7 @@ def send(session: Session, text: str, n: int) -> list[str]:  # n: a fresh provid
 
 
 def fill(text: str, refs: dict[str, str]) -> str:
-    """The text with "{sec_ref}" and "{own_ref}" put in."""
+    """The text with "{sec_ref}", "{own_ref}" and "{alert_ref}" put in."""
     for name, ref in refs.items():
         text = text.replace(f"{{{name}}}", ref)
     return text
