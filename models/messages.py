@@ -41,6 +41,13 @@ class InboundMessage(Base):
     acting_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
 
 
+# The longest value each stored field takes, from the columns themselves (a webhook refuses longer).
+INBOUND_LIMITS: dict[str, int] = {
+    name: InboundMessage.__table__.c[name].type.length
+    for name in ("provider_id", "sender", "to", "link_id", "network_code")
+}
+
+
 class OutboundMessage(Base):
     __tablename__ = "outbound_messages"
     __table_args__ = (
@@ -80,3 +87,6 @@ class JobRun(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+PROVIDER_ID_LIMIT: int = OutboundMessage.__table__.c.provider_id.type.length

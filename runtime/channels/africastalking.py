@@ -14,6 +14,7 @@ from africastalking.SMS import SMSService
 
 from menus.clock import utcnow
 from menus.text import nfc
+from models.messages import INBOUND_LIMITS
 from runtime.channels.base import (
     BadInbound,
     ChannelConfigError,
@@ -233,8 +234,15 @@ class AfricasTalkingChannel:
         )
 
 
-# Longest value each callback field may carry (the columns they are stored in).
-FIELD_LIMITS = {"from": 32, "to": 32, "id": 120, "linkId": 120, "networkCode": 16}
+# Longest value each callback field may carry: the column it is stored in.
+_STORED_AS = {
+    "from": "sender",
+    "to": "to",
+    "id": "provider_id",
+    "linkId": "link_id",
+    "networkCode": "network_code",
+}
+FIELD_LIMITS = {field: INBOUND_LIMITS[column] for field, column in _STORED_AS.items()}
 
 
 def _field(form: Mapping[str, Any], key: str) -> str | None:

@@ -18,6 +18,7 @@ from android_sms_gateway.http import RequestsHttpClient
 
 from menus.clock import VN_TZ
 from menus.text import nfc
+from models.messages import PROVIDER_ID_LIMIT
 from runtime.channels.base import (
     BadWebhookPayload,
     ChannelConfigError,
@@ -211,9 +212,6 @@ def verify_android_signature(
         raise WebhookRejected("bad timestamp") from None
     if max_skew is not None and abs((time.time() if now is None else now) - sent_at) > max_skew:
         raise WebhookRejected("stale timestamp")
-
-
-PROVIDER_ID_LIMIT = 120  # the outbound provider-id column
 
 
 def _received(payload: Mapping[str, Any]) -> InboundSMS:

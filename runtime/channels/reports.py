@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from models.messages import PROVIDER_ID_LIMIT
 from runtime.channels.base import BadInbound
 
 # Higher is more final. AT: Sent/Submitted/Buffered, then Rejected/Failed/AbsentSubscriber/
@@ -72,9 +73,6 @@ class DeliveryReport:
     def failed(self) -> bool:
         """A final status other than delivered."""
         return self.final and not self.delivered
-
-
-PROVIDER_ID_LIMIT = 120  # the outbound provider-id column
 
 
 def parse_at_delivery_report(form: Mapping[str, Any]) -> DeliveryReport:
