@@ -149,8 +149,16 @@ end
 """
 
 
-def run_wrk(lua: str, url: str, *, threads: int, connections: int, seconds: int,
-            latency: bool = False, timeout: float | None = None) -> str:
+def run_wrk(
+    lua: str,
+    url: str,
+    *,
+    threads: int,
+    connections: int,
+    seconds: int,
+    latency: bool = False,
+    timeout: float | None = None,
+) -> str:
     """wrk's report for WRK_PRELUDE (form POSTs; `tid` numbers the threads from 1, `n` counts
     each thread's requests) followed by `lua`, which defines request()."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:

@@ -39,8 +39,12 @@ def _drain() -> float:
 def _queue_rows(n: int) -> list[int]:
     with db.session_scope() as s:
         return [
-            queue_message(s, to=f"+849120{i:05d}", text=f"OK #K7QA: TRA TV{i % 60 + 1} 450.000d, "
-                          "con no 1.550.000d. Sai? HUY K7QA", kind=OutboundKind.REPLY)
+            queue_message(
+                s,
+                to=f"+849120{i:05d}",
+                text=f"OK #K7QA: TRA TV{i % 60 + 1} 450.000d, con no 1.550.000d. Sai? HUY K7QA",
+                kind=OutboundKind.REPLY,
+            )
             for i in range(n)
         ]
 

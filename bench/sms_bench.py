@@ -76,8 +76,14 @@ end
 def load_wrk(port: int, seconds: int, connections: int, run: str) -> tuple[float, int]:
     """(requests/s, errors) from wrk with 2 threads."""
     texts = ", ".join(f'"{urllib.parse.quote(t)}"' for t in WEBHOOK_TEXTS)
-    out = run_wrk(LUA % {"texts": texts, "run": run}, f"http://127.0.0.1:{port}/sms/inbound",
-                  threads=2, connections=connections, seconds=seconds, timeout=seconds + 30)
+    out = run_wrk(
+        LUA % {"texts": texts, "run": run},
+        f"http://127.0.0.1:{port}/sms/inbound",
+        threads=2,
+        connections=connections,
+        seconds=seconds,
+        timeout=seconds + 30,
+    )
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
     return rps, wrk_errors(out)
 

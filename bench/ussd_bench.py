@@ -63,13 +63,21 @@ class Result:
 
 
 def _form(session_id: str, text: str) -> str:
-    return urllib.parse.urlencode({"sessionId": session_id, "serviceCode": "*384*123#",
-                                   "phoneNumber": PHONE, "networkCode": "45204", "text": text})
+    return urllib.parse.urlencode(
+        {
+            "sessionId": session_id,
+            "serviceCode": "*384*123#",
+            "phoneNumber": PHONE,
+            "networkCode": "45204",
+            "text": text,
+        }
+    )
 
 
 def _post(port: int, session_id: str, text: str) -> str:
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/ussd",
-                                 data=_form(session_id, text).encode(), method="POST")
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/ussd", data=_form(session_id, text).encode(), method="POST"
+    )
     with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - our own localhost
         return resp.read().decode()
 
@@ -100,11 +108,15 @@ def _ms(value: str) -> float:
     return float(m[1]) * scale
 
 
-def load_wrk(name: str, port: int, seconds: int, connections: int, mode: str, rnd: int
-             ) -> Result:
-    out = run_wrk(LUA % {"mode": mode, "fixed": "bench-fixed", "round": rnd},
-                  f"http://127.0.0.1:{port}/ussd", threads=THREADS, connections=connections,
-                  seconds=seconds, latency=True)
+def load_wrk(name: str, port: int, seconds: int, connections: int, mode: str, rnd: int) -> Result:
+    out = run_wrk(
+        LUA % {"mode": mode, "fixed": "bench-fixed", "round": rnd},
+        f"http://127.0.0.1:{port}/ussd",
+        threads=THREADS,
+        connections=connections,
+        seconds=seconds,
+        latency=True,
+    )
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     p50 = re.search(r"^\s+50%\s+(\S+)\s*$", out, re.M)
     p99 = re.search(r"^\s+99%\s+(\S+)\s*$", out, re.M)
@@ -113,8 +125,9 @@ def load_wrk(name: str, port: int, seconds: int, connections: int, mode: str, rn
     return Result(name, float(rps[1]), _ms(p50[1]), _ms(p99[1]), wrk_errors(out))
 
 
-def load_threads(name: str, port: int, seconds: int, connections: int, mode: str, rnd: int
-                 ) -> Result:
+def load_threads(
+    name: str, port: int, seconds: int, connections: int, mode: str, rnd: int
+) -> Result:
     """The fallback load loop: one thread per connection, each posting until time is up."""
     latencies: list[float] = []
     errors = [0]
@@ -164,7 +177,10 @@ def premade_sessions(port: int, rounds: int) -> None:
 
 
 SCENARIOS = (
-    ("bare", "fixed"), ("loan hop", "hop"), ("loan repeat", "fixed"), ("first hop", "first"),
+    ("bare", "fixed"),
+    ("loan hop", "hop"),
+    ("loan repeat", "fixed"),
+    ("first hop", "first"),
 )
 
 
@@ -173,12 +189,16 @@ def main() -> None:
     cfg = bench_config()
     seeded_database(cfg)
     load = load_wrk if shutil.which("wrk") else load_threads
-    print(f"load: {'wrk' if load is load_wrk else 'python threads'}, {args.connections} "
-          f"connections, {args.rounds} rounds of {args.seconds}s per scenario, alternating; "
-          f"db {cfg['DATABASE_URL'].split(':')[0]}; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"load: {'wrk' if load is load_wrk else 'python threads'}, {args.connections} "
+        f"connections, {args.rounds} rounds of {args.seconds}s per scenario, alternating; "
+        f"db {cfg['DATABASE_URL'].split(':')[0]}; load average {os.getloadavg()[0]:.1f}"
+    )
     env = server_env(cfg)
-    servers = [Gunicorn("bench.ussd_bench:bare_app", env, _warm_up),
-               Gunicorn("gateway.wsgi:app", env, _warm_up)]
+    servers = [
+        Gunicorn("bench.ussd_bench:bare_app", env, _warm_up),
+        Gunicorn("gateway.wsgi:app", env, _warm_up),
+    ]
     runs: dict[str, list[Result]] = {name: [] for name, _ in SCENARIOS}
     try:
         premade_sessions(servers[1].port, args.rounds)
@@ -192,13 +212,17 @@ def main() -> None:
         for server in servers:
             server.stop()
     base = statistics.median(r.rps for r in runs["bare"])
-    print(f"{'median':12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs bare':>8}"
-          f"   req/s per round")
+    print(
+        f"{'median':12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs bare':>8}"
+        f"   req/s per round"
+    )
     for name, rs in runs.items():
         rps = statistics.median(r.rps for r in rs)
-        print(f"{name:12} {rps:8.0f} {statistics.median(r.p50_ms for r in rs):8.2f} "
-              f"{statistics.median(r.p99_ms for r in rs):8.2f} {sum(r.errors for r in rs):7d} "
-              f"{rps / base:8.0%}   {' '.join(f'{r.rps:.0f}' for r in rs)}")
+        print(
+            f"{name:12} {rps:8.0f} {statistics.median(r.p50_ms for r in rs):8.2f} "
+            f"{statistics.median(r.p99_ms for r in rs):8.2f} {sum(r.errors for r in rs):7d} "
+            f"{rps / base:8.0%}   {' '.join(f'{r.rps:.0f}' for r in rs)}"
+        )
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 

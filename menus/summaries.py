@@ -36,13 +36,14 @@ def segments(text: str) -> int:
 def is_whole_month(start: date, end: date) -> bool:
     """True when the period is exactly one calendar month."""
     return (
-        start.day == 1 and (start.year, start.month) == (end.year, end.month)
+        start.day == 1
+        and (start.year, start.month) == (end.year, end.month)
         and end.day == calendar.monthrange(end.year, end.month)[1]
     )
 
 
 def format_period(lang: str, start: date, end: date) -> str:
-    """"01/11-28/11", or "thang 11/2026" for a whole calendar month."""
+    """ "01/11-28/11", or "thang 11/2026" for a whole calendar month."""
     if is_whole_month(start, end):
         return t(lang, "sum.period.month", month=f"{end.month:02d}", year=end.year)
     return t(lang, "sum.period.range", start=format_day(start, end), end=format_day(end, end))
@@ -77,25 +78,44 @@ def render_bc(summary: ClubMonth, lang: str) -> str:
     frags: list[Fragment] = []
     overdue = (
         t(lang, "sum.bc.overdue", count=s.overdue_loans, amount=format_vnd(s.overdue_vnd))
-        if s.overdue_loans else t(lang, "sum.bc.overdue_none")
+        if s.overdue_loans
+        else t(lang, "sum.bc.overdue_none")
     )
     if s.silent:
-        frags.append((
-            t(lang, "sum.bc.silent_since", date=format_day(s.last_report_on, end))
-            if s.last_report_on else t(lang, "sum.bc.silent"), 0,
-        ))
+        frags.append(
+            (
+                t(lang, "sum.bc.silent_since", date=format_day(s.last_report_on, end))
+                if s.last_report_on
+                else t(lang, "sum.bc.silent"),
+                0,
+            )
+        )
         if s.overdue_loans:
             frags.append((overdue, 0))
     else:
         if s.meeting_on is not None:
-            frags.append((t(lang, "sum.bc.meeting", date=format_day(s.meeting_on, end),
-                            present=s.present, members=s.active_members), 0))
+            frags.append(
+                (
+                    t(
+                        lang,
+                        "sum.bc.meeting",
+                        date=format_day(s.meeting_on, end),
+                        present=s.present,
+                        members=s.active_members,
+                    ),
+                    0,
+                )
+            )
         else:
             frags.append((t(lang, "sum.bc.no_meeting"), 0))
-        frags.append((
-            t(lang, "sum.bc.repaid", amount=format_vnd(s.repaid_vnd), count=s.repayments)
-            if s.repayments else t(lang, "sum.bc.repaid_none"), 0,
-        ))
+        frags.append(
+            (
+                t(lang, "sum.bc.repaid", amount=format_vnd(s.repaid_vnd), count=s.repayments)
+                if s.repayments
+                else t(lang, "sum.bc.repaid_none"),
+                0,
+            )
+        )
         frags.append((overdue, 0))
         if s.readings:
             frags.append((t(lang, "sum.bc.readings", count=s.readings), 2))
@@ -104,8 +124,9 @@ def render_bc(summary: ClubMonth, lang: str) -> str:
         if s.all_areas:
             frags.append((t(lang, "sum.bc.areas_all"), 1))
         elif s.areas:
-            frags.append((t(lang, "sum.bc.areas", areas=",".join(map(str, s.areas)),
-                            n=len(s.areas)), 1))
+            frags.append(
+                (t(lang, "sum.bc.areas", areas=",".join(map(str, s.areas)), n=len(s.areas)), 1)
+            )
         else:
             frags.append((t(lang, "sum.bc.areas_none"), 1))
         if s.home_visits:
@@ -126,9 +147,7 @@ def _attention(lang: str, codes: Sequence[str], shown: int) -> str:
     return t(lang, "sum.area.attention", codes=t(lang, "sum.list_sep").join(listed))
 
 
-def render_area(
-    summary: AreaMonth, lang: str, stale_help: Sequence[tuple[str, int]] = ()
-) -> str:
+def render_area(summary: AreaMonth, lang: str, stale_help: Sequence[tuple[str, int]] = ()) -> str:
     """A supervisor's area: reported vs silent, attendance, money, alerts, all-8 clubs, help
     requests still open after 48 hours (club code, card number), and the clubs to look at
     (silent, red alerts, overdue), weakest first, by code."""
@@ -144,8 +163,17 @@ def render_area(
         frags.append((t(lang, "sum.area.attendance", pct=pct), 2))
     frags.append((t(lang, "sum.area.repaid", amount=format_vnd(a.repaid_vnd)), 1))
     if a.overdue_loans:
-        frags.append((t(lang, "sum.area.overdue", count=a.overdue_loans,
-                        amount=format_vnd(a.overdue_vnd)), 0))
+        frags.append(
+            (
+                t(
+                    lang,
+                    "sum.area.overdue",
+                    count=a.overdue_loans,
+                    amount=format_vnd(a.overdue_vnd),
+                ),
+                0,
+            )
+        )
     if a.red_alerts:
         frags.append((t(lang, "sum.area.red", count=a.red_alerts), 0))
     frags.append((t(lang, "sum.area.areas", n=a.all_areas, clubs=a.club_count), 3))
@@ -182,12 +210,24 @@ def render_area(
 
 
 def render_instalment_reminder(
-    lang: str, *, name: str, number: int, club_code: str, due_on: date, amount: int,
-    overdue: int, today: date,
+    lang: str,
+    *,
+    name: str,
+    number: int,
+    club_code: str,
+    due_on: date,
+    amount: int,
+    overdue: int,
+    today: date,
 ) -> str:
     """An instalment falling due soon, with what is already overdue if anything."""
-    params = dict(name=name, number=number, code=club_code, date=format_day(due_on, today),
-                  amount=format_vnd(amount))
+    params = dict(
+        name=name,
+        number=number,
+        code=club_code,
+        date=format_day(due_on, today),
+        amount=format_vnd(amount),
+    )
     if overdue:
         return t(lang, "sum.remind.instalment_late", overdue=format_vnd(overdue), **params)
     return t(lang, "sum.remind.instalment", **params)

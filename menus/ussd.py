@@ -134,15 +134,17 @@ SCREENS: dict[str, Screen] = {
         title="ussd.resume.title",
     ),
     "who": Menu(title="ussd.who.title", source="people"),
-    "home": Menu(_opts(
-        ("1", "ussd.home.loan", "loan"),
-        ("2", "ussd.home.health", "health"),
-        ("3", "ussd.home.meeting", "meeting"),
-        ("4", "ussd.home.help", "help_kind"),
-        ("5", "ussd.home.fund", "fund"),
-        ("6", "ussd.home.lang", "lang"),
-        Option("7", "ussd.home.forms", "forms", roles=REPORTERS),
-    )),
+    "home": Menu(
+        _opts(
+            ("1", "ussd.home.loan", "loan"),
+            ("2", "ussd.home.health", "health"),
+            ("3", "ussd.home.meeting", "meeting"),
+            ("4", "ussd.home.help", "help_kind"),
+            ("5", "ussd.home.fund", "fund"),
+            ("6", "ussd.home.lang", "lang"),
+            Option("7", "ussd.home.forms", "forms", roles=REPORTERS),
+        )
+    ),
     "loan": Show("loan", pin=True),
     "health": Show("health", pin=True),
     "meeting": Show("meeting"),
@@ -154,7 +156,9 @@ SCREENS: dict[str, Screen] = {
             Option("2", "ussd.help.housework", "help_note", value="housework"),
             Option("3", "ussd.help.other", "help_note", value="other"),
         ),
-        title="ussd.help.title", field="kind", form="help",
+        title="ussd.help.title",
+        field="kind",
+        form="help",
     ),
     "help_note": Ask("ussd.help.note", "note", "note", "help_confirm", form="help"),
     "help_confirm": Confirm("help", "help_sent", form="help"),
@@ -173,7 +177,9 @@ SCREENS: dict[str, Screen] = {
             Option("1", "ussd.att.some", "att_absent", value="absent"),
             Option("2", "ussd.att.all", "att_confirm", value="all"),
         ),
-        title="ussd.att.title", field="mode", form="att",
+        title="ussd.att.title",
+        field="mode",
+        form="att",
     ),
     "att_absent": Ask("ussd.att.ask", "absent", "members", "att_confirm", form="att"),
     "att_confirm": Confirm("att", "sent", form="att"),
@@ -197,8 +203,11 @@ SCREENS: dict[str, Screen] = {
 # The screens a session may start on; every other screen is reached from these.
 ENTRY_SCREENS = ("unknown", "resume", "who", "home", "sup_home")
 FORM_LABELS = {
-    "att": "ussd.forms.att", "pay": "ussd.forms.pay", "bp": "ussd.forms.bp",
-    "visit": "ussd.forms.visit", "help": "ussd.home.help",
+    "att": "ussd.forms.att",
+    "pay": "ussd.forms.pay",
+    "bp": "ussd.forms.bp",
+    "visit": "ussd.forms.visit",
+    "help": "ussd.home.help",
 }
 # How a help request reads in the SMS language (workers.sms.help_kind reads the first words).
 HELP_WORDS = {"ill": "om", "housework": "viec nha", "other": ""}
@@ -273,8 +282,18 @@ def _lang_of(person: Caller | None) -> str:
 def _fresh(ctx: UssdContext, *, resume: bool = True) -> dict[str, Any]:
     """The state of a new session: unknown phone, resume offer, "who are you", or home."""
     st: dict[str, Any] = {
-        "at": "unknown", "stack": [], "page": 0, "lang": DEFAULT_LANG, "me": None, "form": {},
-        "pin": [], "then": None, "msg": None, "forms": 0, "fx": [], "resume": None,
+        "at": "unknown",
+        "stack": [],
+        "page": 0,
+        "lang": DEFAULT_LANG,
+        "me": None,
+        "form": {},
+        "pin": [],
+        "then": None,
+        "msg": None,
+        "forms": 0,
+        "fx": [],
+        "resume": None,
     }
     people = ctx.people
     snap = ctx.resume if resume else None
@@ -285,8 +304,9 @@ def _fresh(ctx: UssdContext, *, resume: bool = True) -> dict[str, Any]:
     elif len(people) > 1:
         st.update(at="who", lang=_lang_of(people[0]))
     else:
-        st.update(at=_home_of(people[0]), me=[people[0].kind, people[0].id],
-                  lang=_lang_of(people[0]))
+        st.update(
+            at=_home_of(people[0]), me=[people[0].kind, people[0].id], lang=_lang_of(people[0])
+        )
     return st
 
 
@@ -305,8 +325,13 @@ def step(
         if user_input == "":
             return st, render(st, ctx)
     else:
-        st = {**state, "stack": list(state.get("stack", [])), "form": dict(state.get("form", {})),
-              "pin": list(state.get("pin", [])), "views": dict(state.get("views", {}))}
+        st = {
+            **state,
+            "stack": list(state.get("stack", [])),
+            "form": dict(state.get("form", {})),
+            "pin": list(state.get("pin", [])),
+            "views": dict(state.get("views", {})),
+        }
     st["msg"], st["fx"] = None, []
     _handle(st, user_input.strip(), ctx)
     return st, _render(st, ctx)
@@ -351,8 +376,9 @@ def _home(st: dict[str, Any], ctx: UssdContext) -> None:
     if me is None:
         _again(st)
         return
-    st.update(at=_home_of(me), stack=["who"] if len(ctx.people) > 1 else [], page=0, form={},
-              then=None)
+    st.update(
+        at=_home_of(me), stack=["who"] if len(ctx.people) > 1 else [], page=0, form={}, then=None
+    )
 
 
 def _back(st: dict[str, Any]) -> None:
@@ -392,8 +418,17 @@ def _choose(st: dict[str, Any], screen: Menu, choice: Choice, ctx: UssdContext) 
         st["msg"] = ["ussd.lang.done", {}]
     elif choice.to == "@resume":
         snap = st.get("resume") or {}
-        st.update({**snap, "pin": [], "then": None, "msg": None, "resume": None,
-                   "forms": st["forms"], "fx": st["fx"]})
+        st.update(
+            {
+                **snap,
+                "pin": [],
+                "then": None,
+                "msg": None,
+                "resume": None,
+                "forms": st["forms"],
+                "fx": st["fx"],
+            }
+        )
     elif choice.to == "@restart":
         forms, fx = st["forms"], st["fx"]
         st.clear()
@@ -573,8 +608,13 @@ def _att_summary(form: Mapping[str, Any], ctx: UssdContext, st: Mapping[str, Any
     absent = form.get("absent", []) if form.get("mode") == "absent" else []
     if not absent:
         return t(lang, "ussd.att.confirm_all", count=len(roster))
-    return t(lang, "ussd.att.confirm_absent", count=len(absent),
-             absent=" ".join(map(str, absent)), present=len(roster) - len(absent))
+    return t(
+        lang,
+        "ussd.att.confirm_absent",
+        count=len(absent),
+        absent=" ".join(map(str, absent)),
+        present=len(roster) - len(absent),
+    )
 
 
 def _att_command(form: Mapping[str, Any], ctx: UssdContext, me: Caller | None) -> str:
@@ -683,8 +723,7 @@ def _view_of(kind: str, render_view: Callable[[Any, str], str], *, by: str) -> C
         me = _me(st, ctx)
         assert me is not None
         key: Hashable = me.id if by == "id" else me
-        return _cached(st, f"{kind}:{me.id}:{lang}",
-                       lambda: render_view(ctx.load(kind, key), lang))
+        return _cached(st, f"{kind}:{me.id}:{lang}", lambda: render_view(ctx.load(kind, key), lang))
 
     return view
 
@@ -695,8 +734,10 @@ VIEWS: dict[str, Callable[[dict[str, Any], UssdContext, str], str]] = {
     "meeting": _view_of("meeting", render_meeting, by="caller"),
     "fund": _view_of("fund", render_fund, by="caller"),
     "club": lambda st, ctx, lang: _cached(
-        st, f"club:{st['form']['club']}:{lang}",
-        lambda: render_club(ctx.load("club", int(st["form"]["club"])), lang)),
+        st,
+        f"club:{st['form']['club']}:{lang}",
+        lambda: render_club(ctx.load("club", int(st["form"]["club"])), lang),
+    ),
     "pin_missing": lambda st, ctx, lang: t(lang, "ussd.pin.missing"),
 }
 
@@ -773,7 +814,6 @@ def pages(st: dict[str, Any], ctx: UssdContext) -> list[str]:
     lines = [_in_lang(lang, x) for x in [*_head(st, lang), *body]]
     footer = [_in_lang(lang, t(lang, "ussd.nav"))] if st["stack"] else []
     return paginate(lines, footer, _in_lang(lang, t(lang, MORE_KEY)))
-
 
 
 def _units(text: str, ucs2: bool) -> int:

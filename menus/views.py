@@ -41,16 +41,29 @@ def render_loan(view: LoanView, lang: str, payments: int = 3, width: int = SMS_W
     if not view.open_loans:
         return t(lang, "view.loan.none")
     if view.open_loans > 1:
-        head = t(lang, "view.loan.balance_many", count=view.open_loans,
-                 amount=money(view.balance, lang))
+        head = t(
+            lang, "view.loan.balance_many", count=view.open_loans, amount=money(view.balance, lang)
+        )
     else:
         head = t(lang, "view.loan.balance", amount=money(view.balance, lang))
     lines = [
         head,
-        t(lang, "view.loan.next", date=day(view.next_due_on),
-          amount=money(view.next_due_amount, lang)) if view.next_due_on else "",
-        t(lang, "view.loan.overdue", count=view.overdue_count,
-          amount=money(view.overdue_amount, lang)) if view.overdue_count else "",
+        t(
+            lang,
+            "view.loan.next",
+            date=day(view.next_due_on),
+            amount=money(view.next_due_amount, lang),
+        )
+        if view.next_due_on
+        else "",
+        t(
+            lang,
+            "view.loan.overdue",
+            count=view.overdue_count,
+            amount=money(view.overdue_amount, lang),
+        )
+        if view.overdue_count
+        else "",
     ]
     if not view.last_payments:
         return _lines([*lines, t(lang, "view.loan.paid_none")])
@@ -76,8 +89,14 @@ def render_health(view: HealthView, lang: str) -> str:
         return t(lang, "view.health.none")
     lines = [t(lang, "view.health.title")]
     for r in view.readings:
-        line = t(lang, "view.health.line", date=day(r.taken_on), sys=r.systolic, dia=r.diastolic,
-                 grade=grade_word(r.grade, lang))
+        line = t(
+            lang,
+            "view.health.line",
+            date=day(r.taken_on),
+            sys=r.systolic,
+            dia=r.diastolic,
+            grade=grade_word(r.grade, lang),
+        )
         lines.append(line + (t(lang, "view.health.alert") if r.alert == "red" else ""))
     if view.trend:
         lines.append(t(lang, f"view.health.trend_{view.trend}"))
@@ -89,26 +108,36 @@ def render_meeting(view: MeetingView, lang: str) -> str:
     place = (view.place or "").strip()
     if len(place) > PLACE_MAX:
         place = place[: PLACE_MAX - 3].rstrip() + "..."
-    return _lines([
-        t(lang, "view.meeting.next", date=day(view.next_on)),
-        t(lang, "view.meeting.place", place=place) if place else "",
-        t(lang, "view.meeting.attendance", attended=view.attended, held=view.held),
-    ])
+    return _lines(
+        [
+            t(lang, "view.meeting.next", date=day(view.next_on)),
+            t(lang, "view.meeting.place", place=place) if place else "",
+            t(lang, "view.meeting.attendance", attended=view.attended, held=view.held),
+        ]
+    )
 
 
 def render_fund(view: FundView, lang: str) -> str:
     """Club fund balance and my contributions."""
-    return _lines([
-        t(lang, "view.fund.balance", amount=money(view.balance, lang)),
-        t(lang, "view.fund.mine", amount=money(view.mine, lang)),
-    ])
+    return _lines(
+        [
+            t(lang, "view.fund.balance", amount=money(view.balance, lang)),
+            t(lang, "view.fund.mine", amount=money(view.mine, lang)),
+        ]
+    )
 
 
 def render_area_head(area: AreaMonth, lang: str) -> str:
     """A supervisor's month in one line: clubs, silent ones, red alerts, overdue loans."""
-    return t(lang, "view.area.head", month=area.period_end.strftime("%m/%Y"),
-             clubs=area.club_count, silent=area.silent, red=area.red_alerts,
-             overdue=area.overdue_loans)
+    return t(
+        lang,
+        "view.area.head",
+        month=area.period_end.strftime("%m/%Y"),
+        clubs=area.club_count,
+        silent=area.silent,
+        red=area.red_alerts,
+        overdue=area.overdue_loans,
+    )
 
 
 def render_area_line(club: ClubMonth, lang: str) -> str:
@@ -130,19 +159,36 @@ def render_club(club: ClubMonth, lang: str) -> str:
     if club.silent:
         return _lines([head, t(lang, "view.club.silent")])
     if club.meetings and club.meeting_on:
-        meeting = t(lang, "view.club.meeting", date=day(club.meeting_on), present=club.present,
-                    members=club.active_members)
+        meeting = t(
+            lang,
+            "view.club.meeting",
+            date=day(club.meeting_on),
+            present=club.present,
+            members=club.active_members,
+        )
     else:
         meeting = t(lang, "view.club.no_meeting")
-    return _lines([
-        head,
-        meeting,
-        t(lang, "view.club.repaid", count=club.repayments, amount=money(club.repaid_vnd, lang)),
-        t(lang, "view.club.overdue", count=club.overdue_loans,
-          amount=money(club.overdue_vnd, lang)) if club.overdue_loans else "",
-        t(lang, "view.club.readings", count=club.readings, red=club.red_alerts),
-        t(lang, "view.club.areas", areas=" ".join(map(str, club.areas)) or "-",
-          count=len(club.areas)),
-        t(lang, "view.club.visits", count=club.home_visits),
-        t(lang, "view.club.help", count=club.open_help) if club.open_help else "",
-    ])
+    return _lines(
+        [
+            head,
+            meeting,
+            t(lang, "view.club.repaid", count=club.repayments, amount=money(club.repaid_vnd, lang)),
+            t(
+                lang,
+                "view.club.overdue",
+                count=club.overdue_loans,
+                amount=money(club.overdue_vnd, lang),
+            )
+            if club.overdue_loans
+            else "",
+            t(lang, "view.club.readings", count=club.readings, red=club.red_alerts),
+            t(
+                lang,
+                "view.club.areas",
+                areas=" ".join(map(str, club.areas)) or "-",
+                count=len(club.areas),
+            ),
+            t(lang, "view.club.visits", count=club.home_visits),
+            t(lang, "view.club.help", count=club.open_help) if club.open_help else "",
+        ]
+    )

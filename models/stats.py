@@ -155,7 +155,10 @@ class AreaMonth:
         ordered = tuple(sorted(clubs, key=weakness_key))
         met = [c for c in ordered if c.meetings]
         return cls(
-            supervisor_id=supervisor_id, period_start=start, period_end=end, clubs=ordered,
+            supervisor_id=supervisor_id,
+            period_start=start,
+            period_end=end,
+            clubs=ordered,
             club_count=len(ordered),
             reported=sum(c.reported for c in ordered),
             silent=sum(c.silent for c in ordered),
@@ -248,7 +251,12 @@ def instalments_due_before(disbursed_on: date, term: int, as_of: date) -> int:
 
 
 def loan_overdue(
-    principal: int, pct: Decimal, method: str, term: int, disbursed_on: date, paid: int,
+    principal: int,
+    pct: Decimal,
+    method: str,
+    term: int,
+    disbursed_on: date,
+    paid: int,
     as_of: date,
 ) -> tuple[int, int]:
     """(overdue instalments, overdue amount) as models.ledger.loan_state counts them, in O(1)."""
@@ -331,26 +339,41 @@ def reported_club_ids(
         select(m.club_id).where(clubs(m.club_id), col.between(start, end), m.voided_at.is_(None))
         for m, col in DATED_RECORDS
     ]
-    parts.append(select(Report.club_id).where(
-        clubs(Report.club_id), Report.created_at >= lo, Report.created_at < hi,
-        Report.cancelled_at.is_(None),
-    ))
-    parts.append(select(HelpRequest.club_id).where(
-        clubs(HelpRequest.club_id), HelpRequest.created_at >= lo, HelpRequest.created_at < hi,
-        HelpRequest.voided_at.is_(None),
-    ))
+    parts.append(
+        select(Report.club_id).where(
+            clubs(Report.club_id),
+            Report.created_at >= lo,
+            Report.created_at < hi,
+            Report.cancelled_at.is_(None),
+        )
+    )
+    parts.append(
+        select(HelpRequest.club_id).where(
+            clubs(HelpRequest.club_id),
+            HelpRequest.created_at >= lo,
+            HelpRequest.created_at < hi,
+            HelpRequest.voided_at.is_(None),
+        )
+    )
     return set(session.scalars(select(union(*parts).subquery().c.club_id)))
 
 
 def _counts(
-    clubs: ClubFilter, model: Any, column: Any, start: date, end: date, name: str,
+    clubs: ClubFilter,
+    model: Any,
+    column: Any,
+    start: date,
+    end: date,
+    name: str,
     *extra: Any,
 ) -> Any:
     """Per club: how many non-voided rows are dated in the period, and the latest date."""
     return (
         select(
-            model.club_id.label("club_id"), func.count().label("n"),
-            func.max(column).label("last"), *extra,
+            model.club_id.label("club_id"),
+            func.count().label("n"),
+            func.max(column).label("last"),
+            *extra,
         )
         .where(clubs(model.club_id), column.between(start, end), model.voided_at.is_(None))
         .group_by(model.club_id)
@@ -366,8 +389,10 @@ def _figures_query(clubs: ClubFilter, start: date, end: date) -> Select[Any]:
         .where(
             clubs(Member.club_id),
             or_(Member.joined_on.is_(None), Member.joined_on <= end),
-            or_(Member.status == MemberStatus.ACTIVE,
-                and_(Member.left_on.is_not(None), Member.left_on > end)),
+            or_(
+                Member.status == MemberStatus.ACTIVE,
+                and_(Member.left_on.is_not(None), Member.left_on > end),
+            ),
         )
         .group_by(Member.club_id)
         .subquery("mem")
@@ -375,8 +400,10 @@ def _figures_query(clubs: ClubFilter, start: date, end: date) -> Select[Any]:
     meetings = _counts(clubs, Meeting, Meeting.held_on, start, end, "mtg")
     present = (
         select(Meeting.club_id.label("club_id"), func.count(Attendance.member_id).label("n"))
-        .join(meetings, and_(meetings.c.club_id == Meeting.club_id,
-                             meetings.c.last == Meeting.held_on))
+        .join(
+            meetings,
+            and_(meetings.c.club_id == Meeting.club_id, meetings.c.last == Meeting.held_on),
+        )
         .outerjoin(Attendance, Attendance.meeting_id == Meeting.id)
         .where(Meeting.voided_at.is_(None))
         .group_by(Meeting.club_id)
@@ -390,17 +417,32 @@ def _figures_query(clubs: ClubFilter, start: date, end: date) -> Select[Any]:
     )
     red = HealthReading.alert == AlertLevel.RED.value
     readings = _counts(
-        clubs, HealthReading, HealthReading.taken_on, start, end, "rdg",
+        clubs,
+        HealthReading,
+        HealthReading.taken_on,
+        start,
+        end,
+        "rdg",
         func.sum(case((red, 1), else_=0)).label("red"),
         func.count(distinct(case((red, HealthReading.member_id)))).label("red_members"),
     )
     repaid = _counts(
-        clubs, Repayment, Repayment.paid_on, start, end, "rep",
+        clubs,
+        Repayment,
+        Repayment.paid_on,
+        start,
+        end,
+        "rep",
         func.sum(Repayment.amount_vnd).label("vnd"),
     )
     loans = _counts(clubs, Loan, Loan.disbursed_on, start, end, "lon")
     activities = _counts(
-        clubs, Activity, Activity.held_on, start, end, "act",
+        clubs,
+        Activity,
+        Activity.held_on,
+        start,
+        end,
+        "act",
         *(func.max(case((Activity.area == a, 1), else_=0)).label(f"a{a}") for a in AREAS),
     )
     visits = _counts(clubs, HomeVisit, HomeVisit.visited_on, start, end, "vis")
@@ -412,8 +454,9 @@ def _figures_query(clubs: ClubFilter, start: date, end: date) -> Select[Any]:
             func.max(HelpRequest.created_at).label("last"),
             func.sum(case((help_open, 1), else_=0)).label("open"),
         )
-        .where(clubs(HelpRequest.club_id), HelpRequest.created_at < hi,
-               HelpRequest.voided_at.is_(None))
+        .where(
+            clubs(HelpRequest.club_id), HelpRequest.created_at < hi, HelpRequest.voided_at.is_(None)
+        )
         .group_by(HelpRequest.club_id)
         .subquery("hlp")
     )
@@ -423,24 +466,45 @@ def _figures_query(clubs: ClubFilter, start: date, end: date) -> Select[Any]:
         .group_by(Report.club_id)
         .subquery("rpt")
     )
-    joined = [members, meetings, present, last_meeting, readings, repaid, loans, activities,
-              visits, funds, helps, reports]
+    joined = [
+        members,
+        meetings,
+        present,
+        last_meeting,
+        readings,
+        repaid,
+        loans,
+        activities,
+        visits,
+        funds,
+        helps,
+        reports,
+    ]
     q = select(
-        Club.id, Club.code, Club.name, Club.language,
+        Club.id,
+        Club.code,
+        Club.name,
+        Club.language,
         members.c.n.label("members"),
-        meetings.c.n.label("meetings"), meetings.c.last.label("meeting_on"),
+        meetings.c.n.label("meetings"),
+        meetings.c.last.label("meeting_on"),
         present.c.n.label("present"),
         last_meeting.c.last.label("last_meeting"),
-        readings.c.n.label("readings"), readings.c.last.label("last_reading"),
-        readings.c.red, readings.c.red_members,
-        repaid.c.n.label("repayments"), repaid.c.vnd.label("repaid_vnd"),
+        readings.c.n.label("readings"),
+        readings.c.last.label("last_reading"),
+        readings.c.red,
+        readings.c.red_members,
+        repaid.c.n.label("repayments"),
+        repaid.c.vnd.label("repaid_vnd"),
         repaid.c.last.label("last_repayment"),
         loans.c.last.label("last_loan"),
         activities.c.last.label("last_activity"),
         *(activities.c[f"a{a}"] for a in AREAS),
-        visits.c.n.label("visits"), visits.c.last.label("last_visit"),
+        visits.c.n.label("visits"),
+        visits.c.last.label("last_visit"),
         funds.c.last.label("last_fund"),
-        helps.c.last.label("last_help"), helps.c.open.label("open_help"),
+        helps.c.last.label("last_help"),
+        helps.c.open.label("open_help"),
         reports.c.last.label("last_report"),
     ).where(clubs(Club.id))
     frm: Any = Club.__table__
@@ -455,8 +519,7 @@ def _overdue_by_club(
     """Per club: (loans with an overdue instalment, overdue amount), from one bulk query."""
     paid = (
         select(Repayment.loan_id.label("loan_id"), func.sum(Repayment.amount_vnd).label("paid"))
-        .where(clubs(Repayment.club_id), Repayment.paid_on <= as_of,
-               Repayment.voided_at.is_(None))
+        .where(clubs(Repayment.club_id), Repayment.paid_on <= as_of, Repayment.voided_at.is_(None))
         .group_by(Repayment.loan_id)
         .subquery("paid")
     )
@@ -468,19 +531,36 @@ def _overdue_by_club(
         Loan.principal_vnd + Loan.principal_vnd * pct * Loan.term_months / 100 + Loan.term_months
     )
     q = (
-        select(Loan.club_id, Loan.principal_vnd, Loan.interest_pct_month, Loan.interest_method,
-               Loan.term_months, Loan.disbursed_on, paid_vnd)
+        select(
+            Loan.club_id,
+            Loan.principal_vnd,
+            Loan.interest_pct_month,
+            Loan.interest_method,
+            Loan.term_months,
+            Loan.disbursed_on,
+            paid_vnd,
+        )
         .outerjoin(paid, paid.c.loan_id == Loan.id)
-        .where(clubs(Loan.club_id), Loan.voided_at.is_(None),
-               Loan.disbursed_on < as_of - timedelta(days=28), paid_vnd < ceiling)
+        .where(
+            clubs(Loan.club_id),
+            Loan.voided_at.is_(None),
+            Loan.disbursed_on < as_of - timedelta(days=28),
+            paid_vnd < ceiling,
+        )
         .execution_options(yield_per=20_000)
     )
     due_before = _due_counter(as_of)
     out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     # Core rows (no ORM row processing): this loop runs once per open loan in the country.
-    for club_id, principal, pct, method, term, disbursed_on, paid_sum in (
-        session.connection().execute(q)
-    ):
+    for (
+        club_id,
+        principal,
+        pct,
+        method,
+        term,
+        disbursed_on,
+        paid_sum,
+    ) in session.connection().execute(q):
         due = due_before(disbursed_on, term)
         if not due:
             continue
@@ -514,8 +594,16 @@ def clubs_month_summaries(
     out: dict[int, ClubMonth] = {}
     for r in session.execute(_figures_query(clubs, period_start, period_end)).mappings():
         in_period = [
-            _as_date(r[k]) for k in ("meeting_on", "last_reading", "last_repayment",
-                                     "last_loan", "last_activity", "last_visit", "last_fund")
+            _as_date(r[k])
+            for k in (
+                "meeting_on",
+                "last_reading",
+                "last_repayment",
+                "last_loan",
+                "last_activity",
+                "last_visit",
+                "last_fund",
+            )
         ]
         ever = [_as_date(r["last_meeting"]), _as_date(r["last_help"]), _as_date(r["last_report"])]
         dates = [d for d in in_period + ever if d is not None]
@@ -529,17 +617,27 @@ def clubs_month_summaries(
             areas.add(AREA_HOME_CARE)
         odue = overdue.get(r["id"], (0, 0))
         out[r["id"]] = ClubMonth(
-            club_id=r["id"], code=r["code"], name=r["name"], language=r["language"],
-            period_start=period_start, period_end=period_end,
+            club_id=r["id"],
+            code=r["code"],
+            name=r["name"],
+            language=r["language"],
+            period_start=period_start,
+            period_end=period_end,
             reported=last is not None and last >= period_start,
             last_report_on=last,
-            meetings=r["meetings"] or 0, meeting_on=_as_date(r["meeting_on"]),
-            present=r["present"] or 0, active_members=r["members"] or 0,
-            repaid_vnd=int(r["repaid_vnd"] or 0), repayments=r["repayments"] or 0,
-            overdue_loans=odue[0], overdue_vnd=odue[1],
-            readings=r["readings"] or 0, red_alerts=int(r["red"] or 0),
+            meetings=r["meetings"] or 0,
+            meeting_on=_as_date(r["meeting_on"]),
+            present=r["present"] or 0,
+            active_members=r["members"] or 0,
+            repaid_vnd=int(r["repaid_vnd"] or 0),
+            repayments=r["repayments"] or 0,
+            overdue_loans=odue[0],
+            overdue_vnd=odue[1],
+            readings=r["readings"] or 0,
+            red_alerts=int(r["red"] or 0),
             red_members=r["red_members"] or 0,
-            areas=tuple(sorted(areas)), home_visits=r["visits"] or 0,
+            areas=tuple(sorted(areas)),
+            home_visits=r["visits"] or 0,
             open_help=int(r["open_help"] or 0),
         )
     return out
@@ -569,14 +667,21 @@ def supervisor_clubs(
         return q
 
     parts = [
-        scoped(select(sa.supervisor_id, Club.id.label("club_id"))
-               .join(Club, Club.province_code == sa.province_code)
-               .where(sa.kind == AreaKind.PROVINCE.value)),
-        scoped(select(sa.supervisor_id, Club.id.label("club_id"))
-               .join(Club, Club.commune_code == sa.commune_code)
-               .where(sa.kind == AreaKind.COMMUNE.value)),
-        scoped(select(sa.supervisor_id, sa.club_id.label("club_id"))
-               .where(sa.kind == AreaKind.CLUB.value)),
+        scoped(
+            select(sa.supervisor_id, Club.id.label("club_id"))
+            .join(Club, Club.province_code == sa.province_code)
+            .where(sa.kind == AreaKind.PROVINCE.value)
+        ),
+        scoped(
+            select(sa.supervisor_id, Club.id.label("club_id"))
+            .join(Club, Club.commune_code == sa.commune_code)
+            .where(sa.kind == AreaKind.COMMUNE.value)
+        ),
+        scoped(
+            select(sa.supervisor_id, sa.club_id.label("club_id")).where(
+                sa.kind == AreaKind.CLUB.value
+            )
+        ),
     ]
     u = union(*parts).subquery()
     out: dict[int, list[int]] = defaultdict(list)
@@ -588,8 +693,12 @@ def supervisor_clubs(
 
 
 def area_summaries(
-    session: Session, period_start: date, period_end: date,
-    supervisor_ids: Sequence[int] | None = None, *, active_only: bool = False,
+    session: Session,
+    period_start: date,
+    period_end: date,
+    supervisor_ids: Sequence[int] | None = None,
+    *,
+    active_only: bool = False,
 ) -> dict[int, AreaMonth]:
     """Areas of many supervisors: each club computed once however many areas hold it."""
     by_sup = supervisor_clubs(session, supervisor_ids, active_only=active_only)
@@ -598,7 +707,9 @@ def area_summaries(
     wanted = by_sup.keys() if supervisor_ids is None else supervisor_ids
     return {
         sup: AreaMonth.build(
-            sup, period_start, period_end,
+            sup,
+            period_start,
+            period_end,
             (clubs[c] for c in by_sup.get(sup, []) if c in clubs),
         )
         for sup in wanted

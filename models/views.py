@@ -72,12 +72,19 @@ _TODAY = bindparam("today", type_=Date)
 # One row per (loan, repayment), newest repayment first; a loan without any comes once with NULLs.
 _LOANS = (
     select(
-        _L.id, _L.principal_vnd, _L.interest_pct_month, _L.interest_method, _L.term_months,
-        _L.disbursed_on, _R.amount_vnd, _R.paid_on,
+        _L.id,
+        _L.principal_vnd,
+        _L.interest_pct_month,
+        _L.interest_method,
+        _L.term_months,
+        _L.disbursed_on,
+        _R.amount_vnd,
+        _R.paid_on,
     )
     .select_from(
-        Loan.__table__.outerjoin(Repayment.__table__,
-                                 (_R.loan_id == _L.id) & _R.voided_at.is_(None))
+        Loan.__table__.outerjoin(
+            Repayment.__table__, (_R.loan_id == _L.id) & _R.voided_at.is_(None)
+        )
     )
     .where(_L.member_id == _MEMBER, _L.voided_at.is_(None))
     .order_by(_R.paid_on.desc(), _R.id.desc())
@@ -107,8 +114,11 @@ def loan_view(session: Session, member_id: int, today: date) -> LoanView:
     states = []
     for row in loans.values():
         schedule = _schedule(
-            row.principal_vnd, Decimal(row.interest_pct_month), str(row.interest_method),
-            row.term_months, row.disbursed_on,
+            row.principal_vnd,
+            Decimal(row.interest_pct_month),
+            str(row.interest_method),
+            row.term_months,
+            row.disbursed_on,
         )
         state = loan_state(schedule, paid[row.id], today)
         if state.balance > 0:
@@ -151,8 +161,12 @@ class HealthView:
 
 _READINGS = (
     select(_H.taken_on, _H.systolic, _H.diastolic, _H.grade, _H.alert)
-    .where(_H.member_id == _MEMBER, _H.voided_at.is_(None), _H.systolic.is_not(None),
-           _H.diastolic.is_not(None))
+    .where(
+        _H.member_id == _MEMBER,
+        _H.voided_at.is_(None),
+        _H.systolic.is_not(None),
+        _H.diastolic.is_not(None),
+    )
     .order_by(_H.taken_on.desc(), _H.id.desc())
     .limit(bindparam("limit", type_=Integer))
 )
@@ -163,8 +177,11 @@ def health_view(session: Session, member_id: int, limit: int = 3) -> HealthView:
     rows = _run(session, _READINGS, {"member_id": member_id, "limit": limit}).all()
     readings = tuple(
         Reading(
-            r.taken_on, r.systolic, r.diastolic,
-            r.grade or grade_bp(r.systolic, r.diastolic).value, r.alert,
+            r.taken_on,
+            r.systolic,
+            r.diastolic,
+            r.grade or grade_bp(r.systolic, r.diastolic).value,
+            r.alert,
         )
         for r in rows
     )
@@ -202,30 +219,41 @@ def next_meeting(meeting_day: int, today: date) -> date:
 
 
 _YEAR_START = bindparam("year_start", type_=Date)
-_MEETINGS = (
-    select(
-        Club.meeting_day,
-        Club.meeting_place,
-        select(func.count(Meeting.id))
-        .where(Meeting.club_id == _CLUB, Meeting.held_on.between(_YEAR_START, _TODAY),
-               Meeting.voided_at.is_(None))
-        .scalar_subquery(),
-        select(func.count())
-        .select_from(Attendance)
-        .join(Meeting, Meeting.id == Attendance.meeting_id)
-        .where(Attendance.member_id == _MEMBER, Meeting.club_id == _CLUB,
-               Meeting.held_on.between(_YEAR_START, _TODAY), Meeting.voided_at.is_(None))
-        .scalar_subquery(),
-    ).where(Club.id == _CLUB)
-)
+_MEETINGS = select(
+    Club.meeting_day,
+    Club.meeting_place,
+    select(func.count(Meeting.id))
+    .where(
+        Meeting.club_id == _CLUB,
+        Meeting.held_on.between(_YEAR_START, _TODAY),
+        Meeting.voided_at.is_(None),
+    )
+    .scalar_subquery(),
+    select(func.count())
+    .select_from(Attendance)
+    .join(Meeting, Meeting.id == Attendance.meeting_id)
+    .where(
+        Attendance.member_id == _MEMBER,
+        Meeting.club_id == _CLUB,
+        Meeting.held_on.between(_YEAR_START, _TODAY),
+        Meeting.voided_at.is_(None),
+    )
+    .scalar_subquery(),
+).where(Club.id == _CLUB)
 
 
 def meeting_view(session: Session, member: MemberRef, today: date) -> MeetingView:
     """Next meeting day and place, and my attendance this year, in one read."""
-    day, place, held, attended = _run(session, _MEETINGS, {
-        "club_id": member.club_id, "member_id": member.id, "today": today,
-        "year_start": date(today.year, 1, 1),
-    }).one()
+    day, place, held, attended = _run(
+        session,
+        _MEETINGS,
+        {
+            "club_id": member.club_id,
+            "member_id": member.id,
+            "today": today,
+            "year_start": date(today.year, 1, 1),
+        },
+    ).one()
     return MeetingView(next_meeting(day, today), place, attended or 0, held or 0)
 
 
@@ -244,15 +272,31 @@ def _total(column: Any, *where: Any) -> Any:
 
 _FUND = select(
     Club.fund_opening_vnd,
-    _total(FundContribution.amount_vnd, FundContribution.club_id == _CLUB,
-           FundContribution.voided_at.is_(None), FundContribution.given_on <= _TODAY),
-    _total(FundContribution.amount_vnd, FundContribution.member_id == _MEMBER,
-           FundContribution.club_id == _CLUB, FundContribution.voided_at.is_(None),
-           FundContribution.given_on <= _TODAY),
-    _total(Repayment.amount_vnd, Repayment.club_id == _CLUB, Repayment.voided_at.is_(None),
-           Repayment.paid_on <= _TODAY),
-    _total(Loan.principal_vnd, Loan.club_id == _CLUB, Loan.voided_at.is_(None),
-           Loan.disbursed_on <= _TODAY),
+    _total(
+        FundContribution.amount_vnd,
+        FundContribution.club_id == _CLUB,
+        FundContribution.voided_at.is_(None),
+        FundContribution.given_on <= _TODAY,
+    ),
+    _total(
+        FundContribution.amount_vnd,
+        FundContribution.member_id == _MEMBER,
+        FundContribution.club_id == _CLUB,
+        FundContribution.voided_at.is_(None),
+        FundContribution.given_on <= _TODAY,
+    ),
+    _total(
+        Repayment.amount_vnd,
+        Repayment.club_id == _CLUB,
+        Repayment.voided_at.is_(None),
+        Repayment.paid_on <= _TODAY,
+    ),
+    _total(
+        Loan.principal_vnd,
+        Loan.club_id == _CLUB,
+        Loan.voided_at.is_(None),
+        Loan.disbursed_on <= _TODAY,
+    ),
 ).where(Club.id == _CLUB)
 
 
@@ -285,8 +329,15 @@ class Caller:
 
 _CALLERS = (
     select(
-        Member.id, Member.club_id, Member.number, Member.full_name, Member.language,
-        Member.pin_hash, Club.language, Club.pin_required, MemberRole.role,
+        Member.id,
+        Member.club_id,
+        Member.number,
+        Member.full_name,
+        Member.language,
+        Member.pin_hash,
+        Club.language,
+        Club.pin_required,
+        MemberRole.role,
     )
     .join(Club, Club.id == Member.club_id)
     .outerjoin(MemberRole, MemberRole.member_id == Member.id)
@@ -309,16 +360,23 @@ def callers(session: Session, phone: str) -> tuple[Caller, ...]:
     seen = {r[0]: r for r in rows}  # one row per member and role: keep each member once
     out = [
         Caller(
-            kind="member", id=r[0], club_id=r[1], number=r[2], first_name=given_name(r[3]),
-            language=r[4] or r[6], roles=frozenset(roles[r[0]]), pin_required=bool(r[7]),
+            kind="member",
+            id=r[0],
+            club_id=r[1],
+            number=r[2],
+            first_name=given_name(r[3]),
+            language=r[4] or r[6],
+            roles=frozenset(roles[r[0]]),
+            pin_required=bool(r[7]),
             has_pin=bool(r[5]),
         )
         for r in seen.values()
     ]
     sup = _run(session, _SUPERVISOR, {"phone": phone}).first()
     if sup is not None:
-        out.append(Caller(kind="supervisor", id=sup[0], first_name=given_name(sup[1]),
-                          language=sup[2]))
+        out.append(
+            Caller(kind="supervisor", id=sup[0], first_name=given_name(sup[1]), language=sup[2])
+        )
     return tuple(out)
 
 
@@ -330,8 +388,7 @@ _ROSTER = select(Member.number, Member.full_name).where(
 def club_roster(session: Session, club_id: int) -> dict[int, str]:
     """Card number -> first name of the club's active members."""
     return {
-        number: given_name(full)
-        for number, full in _run(session, _ROSTER, {"club_id": club_id})
+        number: given_name(full) for number, full in _run(session, _ROSTER, {"club_id": club_id})
     }
 
 
@@ -341,7 +398,7 @@ PIN_ITERATIONS = 20_000  # about 13 ms a try: a 4-digit PIN is really guarded by
 
 
 def hash_pin(pin: str, *, salt: bytes | None = None, iterations: int = PIN_ITERATIONS) -> str:
-    """"pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>" for a PIN."""
+    """ "pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>" for a PIN."""
     salt = salt or secrets.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, iterations)
     return f"pbkdf2_sha256${iterations}${salt.hex()}${digest.hex()}"

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gateway.config import ROOT
 from playwright.sync_api import expect
 
-from gateway.config import ROOT
 from models.demo import PHONES
 from tests.simulator.conftest import LiveServer
 

@@ -78,12 +78,13 @@ def build_area(session: Session) -> Area:
     b.reading(session, k20, 5, nov21, (200, 120), voided=True)
 
     sup = add_supervisor(session, name="Le Van Hung", phone=SUP_PHONE, communes=["23764"])
-    sup_en = add_supervisor(session, name="Anna", phone=SUP_EN_PHONE, language="en",
-                            club_ids=[k12.id])
-    sup_province = add_supervisor(session, name="Tran Thi Mai", phone=SUP_PROVINCE_PHONE,
-                                  language="vi_dau", provinces=["52"])
-    sup_idle = add_supervisor(session, name="Nghi Huu", phone=SUP_IDLE_PHONE,
-                              communes=["23764"])
+    sup_en = add_supervisor(
+        session, name="Anna", phone=SUP_EN_PHONE, language="en", club_ids=[k12.id]
+    )
+    sup_province = add_supervisor(
+        session, name="Tran Thi Mai", phone=SUP_PROVINCE_PHONE, language="vi_dau", provinces=["52"]
+    )
+    sup_idle = add_supervisor(session, name="Nghi Huu", phone=SUP_IDLE_PHONE, communes=["23764"])
     sup_idle.active = False
     for club in (k12, k07, k03, k20):
         club.created_at = datetime(2026, 1, 1, tzinfo=UTC)

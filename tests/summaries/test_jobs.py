@@ -145,10 +145,13 @@ def test_instalment_reminders_three_days_ahead(session, rt, run_jobs):
     assert jobs.instalment_reminders("2026-11-27") == 2
     texts = by_phone(outbound(session, OutboundKind.REMINDER))
     assert texts == {
-        MEMBER_PHONE: ["Diem Tua: Member 12 Thi Lan (TV 12, CLB K12) den han tra no ngay 30/11: "
-                       "100.000d. Con qua han 100.000d."],
-        SHARED_PHONE: ["Diem Tua: Member 21 Thi Lan (TV 21, CLB K12) den han tra no ngay 30/11: "
-                       "100.000d."],
+        MEMBER_PHONE: [
+            "Diem Tua: Member 12 Thi Lan (TV 12, CLB K12) den han tra no ngay 30/11: "
+            "100.000d. Con qua han 100.000d."
+        ],
+        SHARED_PHONE: [
+            "Diem Tua: Member 21 Thi Lan (TV 21, CLB K12) den han tra no ngay 30/11: 100.000d."
+        ],
     }
     assert jobs.instalment_reminders("2026-11-27") == 0
     assert jobs.instalment_reminders("2026-11-26") == 1  # 29/11: the loan disbursed on 29/08
@@ -173,10 +176,12 @@ def test_meeting_reminders_one_sms_per_phone(session, rt, run_jobs):
         assert jobs.meeting_reminders() == 0
     texts = by_phone(outbound(session, OutboundKind.REMINDER))
     assert texts == {
-        MEMBER_PHONE: ["Diem Tua: club K12 meets tomorrow 21/11 at Nha van hoa thon. "
-                       "You are welcome to come."],
-        SHARED_PHONE: ["Diem Tua: CLB K12 hop ngay mai 21/11 tai Nha van hoa thon. "
-                       "Moi ong/ba den du."],
+        MEMBER_PHONE: [
+            "Diem Tua: club K12 meets tomorrow 21/11 at Nha van hoa thon. You are welcome to come."
+        ],
+        SHARED_PHONE: [
+            "Diem Tua: CLB K12 hop ngay mai 21/11 tai Nha van hoa thon. Moi ong/ba den du."
+        ],
     }
     assert jobs.meeting_reminders("2026-11-21") == 1  # K05 meets on the 22nd
     run_jobs()
@@ -218,8 +223,11 @@ def test_a_failed_run_leaves_the_period_open(session, area: Area, rt, monkeypatc
 def test_schedule_entries_in_vietnam_daytime() -> None:
     mine = {e.func.rpartition(".")[2]: e for e in ENTRIES if e.func.startswith("workers.summ")}
     assert set(mine) == {
-        "weekly_supervisor_summaries", "monthly_club_reports", "instalment_reminders",
-        "meeting_reminders", "silent_club_nudges",
+        "weekly_supervisor_summaries",
+        "monthly_club_reports",
+        "instalment_reminders",
+        "meeting_reminders",
+        "silent_club_nudges",
     }
     base = datetime(2026, 11, 28, 23, 0)  # naive local time, as RQ cron reads it (TZ set)
     for name, entry in mine.items():

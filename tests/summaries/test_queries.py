@@ -26,12 +26,23 @@ def _clubs(session: Session, n: int, commune: str) -> list[int]:
     ensure_place(session, "52", "Gia Lai", commune, f"Xa {commune}")
     ids = []
     for k in range(n):
-        club = create_club(session, code=f"C{commune[-3:]}{k:03d}", name=f"CLB {k}",
-                           province_code="52", commune_code=commune)
+        club = create_club(
+            session,
+            code=f"C{commune[-3:]}{k:03d}",
+            name=f"CLB {k}",
+            province_code="52",
+            commune_code=commune,
+        )
         club.created_at = datetime(2026, 1, 1, tzinfo=UTC)
-        members = [Member(club_id=club.id, number=i, full_name=f"TV {i}",
-                          phone=f"+849140{k:02d}{i:03d}" if i < 3 else None)
-                   for i in range(1, 8)]
+        members = [
+            Member(
+                club_id=club.id,
+                number=i,
+                full_name=f"TV {i}",
+                phone=f"+849140{k:02d}{i:03d}" if i < 3 else None,
+            )
+            for i in range(1, 8)
+        ]
         session.add_all(members)
         session.flush()
         session.add(MemberRole(member_id=members[0].id, role=Role.CHAIR.value))
@@ -40,20 +51,38 @@ def _clubs(session: Session, n: int, commune: str) -> list[int]:
         session.flush()
         session.add_all(Attendance(meeting_id=mtg.id, member_id=m.id) for m in members[:5])
         session.add_all(
-            HealthReading(club_id=club.id, member_id=m.id, taken_on=date(2026, 11, 21),
-                          systolic=185 if m.number == 1 else 130, diastolic=85,
-                          alert="red" if m.number == 1 else "none")
+            HealthReading(
+                club_id=club.id,
+                member_id=m.id,
+                taken_on=date(2026, 11, 21),
+                systolic=185 if m.number == 1 else 130,
+                diastolic=85,
+                alert="red" if m.number == 1 else "none",
+            )
             for m in members
         )
-        loan = Loan(club_id=club.id, member_id=members[1].id, principal_vnd=1_200_000,
-                    term_months=12, disbursed_on=date(2026, 5, 21))
+        loan = Loan(
+            club_id=club.id,
+            member_id=members[1].id,
+            principal_vnd=1_200_000,
+            term_months=12,
+            disbursed_on=date(2026, 5, 21),
+        )
         session.add(loan)
         session.flush()
-        session.add(Repayment(loan_id=loan.id, club_id=club.id, member_id=members[1].id,
-                              amount_vnd=100_000, paid_on=date(2026, 6, 21)))
+        session.add(
+            Repayment(
+                loan_id=loan.id,
+                club_id=club.id,
+                member_id=members[1].id,
+                amount_vnd=100_000,
+                paid_on=date(2026, 6, 21),
+            )
+        )
         session.add(Activity(club_id=club.id, area=5, held_on=date(2026, 11, 21), people=9))
-        session.add(HomeVisit(club_id=club.id, member_id=members[2].id,
-                              visited_on=date(2026, 11, 22)))
+        session.add(
+            HomeVisit(club_id=club.id, member_id=members[2].id, visited_on=date(2026, 11, 22))
+        )
         ids.append(club.id)
     session.flush()
     return ids
@@ -101,8 +130,7 @@ def test_jobs_take_the_same_queries_for_3_and_30_clubs(session: Session, rt) -> 
 
     def run(n: int, commune: str, year: int, month: int) -> tuple[int, int, int]:
         _clubs(session, n, commune)
-        sup = add_supervisor(session, name=commune, phone=f"+8491520{commune}",
-                             communes=[commune])
+        sup = add_supervisor(session, name=commune, phone=f"+8491520{commune}", communes=[commune])
         with counting(session) as weekly:
             assert jobs.weekly_supervisor_summaries(f"{year}-{month:02d}-07") == 1
         sup.active = False

@@ -40,7 +40,11 @@ def test_healthy_club_figures(session, area: Area) -> None:
     assert (s.code, s.period_start, s.period_end) == ("K12", date(2026, 11, 1), TODAY)
     assert s.reported and not s.silent and s.last_report_on == date(2026, 11, 26)
     assert (s.meetings, s.meeting_on, s.present, s.active_members) == (
-        1, date(2026, 11, 21), 30, 40)
+        1,
+        date(2026, 11, 21),
+        30,
+        40,
+    )
     assert s.attendance_pct == 75
     assert (s.repaid_vnd, s.repayments) == (600_000, 2)  # the voided 300.000d left out
     assert (s.overdue_loans, s.overdue_vnd) == (0, 0)
@@ -79,8 +83,15 @@ def test_overdue_matches_the_ledger(session, area: Area) -> None:
 
     for loan in session.scalars(select(Loan)):
         state = loan.state(TODAY)
-        got = loan_overdue(loan.principal_vnd, loan.interest_pct_month, loan.interest_method,
-                           loan.term_months, loan.disbursed_on, loan.paid_vnd(), TODAY)
+        got = loan_overdue(
+            loan.principal_vnd,
+            loan.interest_pct_month,
+            loan.interest_method,
+            loan.term_months,
+            loan.disbursed_on,
+            loan.paid_vnd(),
+            TODAY,
+        )
         assert got == (state.overdue_count, state.overdue_amount)
 
 
@@ -191,7 +202,9 @@ def test_loan_overdue_is_loan_state(loan, paid_share: float, days: int) -> None:
     state = loan_state(schedule, paid, as_of)
 
     assert loan_overdue(principal, pct, method.value, term, disbursed_on, paid, as_of) == (
-        state.overdue_count, state.overdue_amount)
+        state.overdue_count,
+        state.overdue_amount,
+    )
     for inst in schedule:
         assert instalment_number_on(disbursed_on, term, inst.due_on) == inst.number
         before = sum(i.amount for i in schedule if i.number < inst.number)

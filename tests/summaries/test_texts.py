@@ -30,19 +30,47 @@ START = date(2026, 11, 1)
 
 def club(code: str = "K12", **kw: object) -> ClubMonth:
     base = ClubMonth(
-        club_id=1, code=code, name=f"CLB {code}", language="vi", period_start=START,
-        period_end=TODAY, reported=True, last_report_on=TODAY, meetings=1,
-        meeting_on=date(2026, 11, 21), present=35, active_members=58, repaid_vnd=4_500_000,
-        repayments=9, overdue_loans=0, overdue_vnd=0, readings=30, red_alerts=0, red_members=0,
-        areas=(1, 2, 3, 7), home_visits=12, open_help=0,
+        club_id=1,
+        code=code,
+        name=f"CLB {code}",
+        language="vi",
+        period_start=START,
+        period_end=TODAY,
+        reported=True,
+        last_report_on=TODAY,
+        meetings=1,
+        meeting_on=date(2026, 11, 21),
+        present=35,
+        active_members=58,
+        repaid_vnd=4_500_000,
+        repayments=9,
+        overdue_loans=0,
+        overdue_vnd=0,
+        readings=30,
+        red_alerts=0,
+        red_members=0,
+        areas=(1, 2, 3, 7),
+        home_visits=12,
+        open_help=0,
     )
     return replace(base, **kw)
 
 
 def silent(code: str, **kw: object) -> ClubMonth:
-    return club(code, reported=False, last_report_on=date(2026, 9, 21), meetings=0,
-                meeting_on=None, present=0, repaid_vnd=0, repayments=0, readings=0,
-                areas=(), home_visits=0, **kw)
+    return club(
+        code,
+        reported=False,
+        last_report_on=date(2026, 9, 21),
+        meetings=0,
+        meeting_on=None,
+        present=0,
+        repaid_vnd=0,
+        repayments=0,
+        readings=0,
+        areas=(),
+        home_visits=0,
+        **kw,
+    )
 
 
 def _flat(table: dict, prefix: str = "") -> dict[str, str]:
@@ -103,8 +131,9 @@ def test_bc_silent_club() -> None:
 
 
 def test_bc_whole_month_and_year_change() -> None:
-    s = club(period_start=date(2026, 10, 1), period_end=date(2026, 10, 31),
-             meeting_on=date(2026, 10, 21))
+    s = club(
+        period_start=date(2026, 10, 1), period_end=date(2026, 10, 31), meeting_on=date(2026, 10, 21)
+    )
     assert render_bc(s, "vi").startswith("BC K12 thang 10/2026: hop 21/10 ")
     assert render_bc(s, "vi_dau").startswith("BC K12 tháng 10/2026: họp 21/10 ")
     assert format_period("vi", date(2025, 12, 30), date(2026, 1, 29)) == "30/12/2025-29/01"
@@ -112,8 +141,16 @@ def test_bc_whole_month_and_year_change() -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_bc_at_most_two_sms_even_when_crowded(lang: str) -> None:
-    s = club(code="KONTUM01", overdue_loans=12, overdue_vnd=123_456_789_0, red_alerts=11,
-             red_members=10, open_help=7, repaid_vnd=98_765_432_1, repayments=99)
+    s = club(
+        code="KONTUM01",
+        overdue_loans=12,
+        overdue_vnd=123_456_789_0,
+        red_alerts=11,
+        red_members=10,
+        open_help=7,
+        repaid_vnd=98_765_432_1,
+        repayments=99,
+    )
     text = render_bc(s, lang)
     assert count_segments(text)[1] <= 2
     assert "KONTUM01" in text and "1.234.567.890d" in text  # overdue is never dropped
@@ -184,13 +221,26 @@ def test_empty_area_text() -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_reminders_fit_one_sms_in_plain_languages(lang: str) -> None:
     texts = [
-        render_instalment_reminder(lang, name="Rơ Châm H'Yéo", number=12, club_code="K12",
-                                   due_on=date(2026, 11, 30), amount=450_000, overdue=900_000,
-                                   today=date(2026, 11, 27)),
-        render_meeting_reminder(lang, club_code="K12", meeting_on=date(2026, 11, 21),
-                                place="Nha van hoa thon", today=date(2026, 11, 20)),
-        render_nudge(lang, club_code="K12", meeting_on=date(2026, 11, 21),
-                     today=date(2026, 11, 24)),
+        render_instalment_reminder(
+            lang,
+            name="Rơ Châm H'Yéo",
+            number=12,
+            club_code="K12",
+            due_on=date(2026, 11, 30),
+            amount=450_000,
+            overdue=900_000,
+            today=date(2026, 11, 27),
+        ),
+        render_meeting_reminder(
+            lang,
+            club_code="K12",
+            meeting_on=date(2026, 11, 21),
+            place="Nha van hoa thon",
+            today=date(2026, 11, 20),
+        ),
+        render_nudge(
+            lang, club_code="K12", meeting_on=date(2026, 11, 21), today=date(2026, 11, 24)
+        ),
     ]
     for text in texts:
         if lang == "vi":
@@ -200,13 +250,25 @@ def test_reminders_fit_one_sms_in_plain_languages(lang: str) -> None:
 
 
 def test_reminder_wording() -> None:
-    assert render_instalment_reminder(
-        "vi", name="Rơ Châm H'Yéo", number=12, club_code="K12", due_on=date(2026, 11, 30),
-        amount=450_000, overdue=0, today=date(2026, 11, 27),
-    ) == "Diem Tua: Ro Cham H'Yeo (TV 12, CLB K12) den han tra no ngay 30/11: 450.000d."
-    assert render_meeting_reminder(
-        "en", club_code="K12", meeting_on=date(2026, 11, 21), place=None, today=TODAY
-    ) == "Diem Tua: club K12 meets tomorrow 21/11. You are welcome to come."
+    assert (
+        render_instalment_reminder(
+            "vi",
+            name="Rơ Châm H'Yéo",
+            number=12,
+            club_code="K12",
+            due_on=date(2026, 11, 30),
+            amount=450_000,
+            overdue=0,
+            today=date(2026, 11, 27),
+        )
+        == "Diem Tua: Ro Cham H'Yeo (TV 12, CLB K12) den han tra no ngay 30/11: 450.000d."
+    )
+    assert (
+        render_meeting_reminder(
+            "en", club_code="K12", meeting_on=date(2026, 11, 21), place=None, today=TODAY
+        )
+        == "Diem Tua: club K12 meets tomorrow 21/11. You are welcome to come."
+    )
     assert render_nudge("vi", club_code="K12", meeting_on=date(2026, 11, 21), today=TODAY) == (
         "Diem Tua: CLB K12 chua gui bao cao buoi hop 21/11. Gui diem danh, VD: DD 21/11 1-12 14. "
         "Soan HD de xem huong dan."

@@ -24,11 +24,19 @@ def area(session: Any, club: Any) -> Supervisor:
     """K12 reported a red reading and has an overdue loan; K13 is silent."""
     make_board_club(session, "K13")
     add_loan(session, club)
-    session.add(HealthReading(club_id=club.id, member_id=member(club, 12).id, taken_on=TODAY,
-                              systolic=185, diastolic=100, grade="grade_3", alert="red"))
+    session.add(
+        HealthReading(
+            club_id=club.id,
+            member_id=member(club, 12).id,
+            taken_on=TODAY,
+            systolic=185,
+            diastolic=100,
+            grade="grade_3",
+            alert="red",
+        )
+    )
     session.flush()
-    return add_supervisor(session, name="Le Van Hung", phone=SUPERVISOR_PHONE,
-                          communes=["23764"])
+    return add_supervisor(session, name="Le Van Hung", phone=SUPERVISOR_PHONE, communes=["23764"])
 
 
 def test_supervisor_transcript_vi(area, phone):
@@ -84,8 +92,10 @@ def test_supervisor_screens_in_every_language(area, session, phone, lang):
     session.flush()
     summary = stats.area_month_summary(session, area.id, TODAY)
     ph = phone(SUPERVISOR_PHONE)
-    listed = "\n".join([render_area_head(summary, lang)] + [
-        f"{i} {render_area_line(c, lang)}" for i, c in enumerate(summary.clubs, start=1)])
+    listed = "\n".join(
+        [render_area_head(summary, lang)]
+        + [f"{i} {render_area_line(c, lang)}" for i, c in enumerate(summary.clubs, start=1)]
+    )
     assert paged(ph, ph.dial(), lang) == listed.split()
     k12 = stats.club_month_summary(session, summary.clubs[1].club_id, TODAY)
     assert paged(ph, ph.press("2"), lang) == render_club(k12, lang).split()
@@ -95,4 +105,5 @@ def test_supervisor_without_clubs(session, club, phone):
     add_supervisor(session, name="Tran Van Nam", phone=SUPERVISOR_PHONE, provinces=[])
     assert phone(SUPERVISOR_PHONE).dial() == (
         "CON Thang 11/2026: 0 CLB, 0 im lang, 0 do, 0 no qua han\n"
-        "Chua co CLB nao trong vung cua ban.")
+        "Chua co CLB nao trong vung cua ban."
+    )

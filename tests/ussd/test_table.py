@@ -27,12 +27,28 @@ TODAY = date(2026, 11, 20)
 
 def club_month(i: int, *, silent: bool = False) -> ClubMonth:
     return ClubMonth(
-        club_id=i, code=f"GL{i:014d}", name="CLB Liên thế hệ " * 5, language="vi",
-        period_start=date(2026, 11, 1), period_end=TODAY, reported=not silent,
-        last_report_on=TODAY, meetings=1, meeting_on=TODAY, present=999, active_members=999,
-        repaid_vnd=999_999_999, repayments=999, overdue_loans=999, overdue_vnd=999_999_999,
-        readings=999, red_alerts=999, red_members=999, areas=tuple(range(1, 9)),
-        home_visits=999, open_help=999,
+        club_id=i,
+        code=f"GL{i:014d}",
+        name="CLB Liên thế hệ " * 5,
+        language="vi",
+        period_start=date(2026, 11, 1),
+        period_end=TODAY,
+        reported=not silent,
+        last_report_on=TODAY,
+        meetings=1,
+        meeting_on=TODAY,
+        present=999,
+        active_members=999,
+        repaid_vnd=999_999_999,
+        repayments=999,
+        overdue_loans=999,
+        overdue_vnd=999_999_999,
+        readings=999,
+        red_alerts=999,
+        red_members=999,
+        areas=tuple(range(1, 9)),
+        home_visits=999,
+        open_help=999,
     )
 
 
@@ -40,8 +56,9 @@ CLUBS = tuple(club_month(i, silent=i % 3 == 0) for i in range(1, 131))
 BIG = 999_999_999
 VIEWS: dict[str, Any] = {
     "loan": LoanView(3, BIG, TODAY, BIG, 99, BIG, tuple(Payment(TODAY, 9_999_999) for _ in "abc")),
-    "health": HealthView(tuple(Reading(TODAY, 260, 160, "high_normal", "red") for _ in "abc"),
-                         "same"),
+    "health": HealthView(
+        tuple(Reading(TODAY, 260, 160, "high_normal", "red") for _ in "abc"), "same"
+    ),
     "meeting": MeetingView(TODAY, "Nhà văn hóa thôn " * 12, 999, 999),
     "fund": FundView(-BIG, BIG),
     "roster": {n: "Phượng" for n in range(1, 121)},
@@ -52,44 +69,84 @@ VIEWS: dict[str, Any] = {
 
 def worst_people(count: int = 9) -> tuple[Caller, ...]:
     members = tuple(
-        Caller(kind="member", id=i, first_name="Hương" if i % 2 else "H'Nhiên-Đăk", language="vi",
-               club_id=1, number=1000 + i, roles=ALL_ROLES, pin_required=True, has_pin=True)
+        Caller(
+            kind="member",
+            id=i,
+            first_name="Hương" if i % 2 else "H'Nhiên-Đăk",
+            language="vi",
+            club_id=1,
+            number=1000 + i,
+            roles=ALL_ROLES,
+            pin_required=True,
+            has_pin=True,
+        )
         for i in range(1, count)
     )
     return (*members, Caller(kind="supervisor", id=7, first_name="Nguyễn-Phương", language="vi"))
 
 
-def context(people: tuple[Caller, ...], *, views: dict[str, Any] | None = None,
-            failures: int = 0, resume: dict[str, Any] | None = None) -> ussd.UssdContext:
+def context(
+    people: tuple[Caller, ...],
+    *,
+    views: dict[str, Any] | None = None,
+    failures: int = 0,
+    resume: dict[str, Any] | None = None,
+) -> ussd.UssdContext:
     got = {**VIEWS, **(views or {})}
 
     def load(kind: str, key: Hashable) -> Any:
         return failures if kind == "pin_failures" else got[kind]
 
-    return ussd.UssdContext(people=people, load=load, check_pin=lambda mid, pin: pin == "1234",
-                            resume=resume)
+    return ussd.UssdContext(
+        people=people, load=load, check_pin=lambda mid, pin: pin == "1234", resume=resume
+    )
 
 
 WORST_FORM = {
-    "member": 9999, "name": "Phượng-Hương", "amount": 9_999_999_999, "sys": 260, "dia": 160,
-    "absent": list(range(1, 121)), "kind": "housework", "note": "đau lưng " * 8, "club": "1",
+    "member": 9999,
+    "name": "Phượng-Hương",
+    "amount": 9_999_999_999,
+    "sys": 260,
+    "dia": 160,
+    "absent": list(range(1, 121)),
+    "kind": "housework",
+    "note": "đau lưng " * 8,
+    "club": "1",
     "mode": "absent",
 }
 MSG_PARAMS = {"member": 9999, "members": " ".join(["9999"] * 8), "left": 2}
 
 
 def msg_keys() -> list[str]:
-    problems = ["ussd.err.number", "ussd.err.member", "ussd.err.numbers", "ussd.err.members",
-                "ussd.err.money", "ussd.err.sys", "ussd.err.dia", "ussd.err.note",
-                "ussd.pin.format", "ussd.pin.wrong"]
+    problems = [
+        "ussd.err.number",
+        "ussd.err.member",
+        "ussd.err.numbers",
+        "ussd.err.members",
+        "ussd.err.money",
+        "ussd.err.sys",
+        "ussd.err.dia",
+        "ussd.err.note",
+        "ussd.pin.format",
+        "ussd.pin.wrong",
+    ]
     return [*problems, "ussd.again", "ussd.cancelled", "ussd.lang.done"]
 
 
 def state_at(screen: str, lang: str, people: tuple[Caller, ...], **extra: Any) -> dict[str, Any]:
     me = people[0]
     return {
-        "at": screen, "stack": ["home"], "page": 0, "lang": lang, "me": [me.kind, me.id],
-        "form": dict(WORST_FORM), "pin": [], "then": "loan", "msg": None, "forms": 0, "fx": [],
+        "at": screen,
+        "stack": ["home"],
+        "page": 0,
+        "lang": lang,
+        "me": [me.kind, me.id],
+        "form": dict(WORST_FORM),
+        "pin": [],
+        "then": "loan",
+        "msg": None,
+        "forms": 0,
+        "fx": [],
         "resume": {"at": "pay_amount", "me": [me.kind, me.id], "lang": lang},
         **extra,
     }
@@ -142,11 +199,28 @@ def test_every_rendering_in_every_language_fits(lang):
 
 def test_questions_and_confirmations_show_on_one_page_when_nothing_is_wrong():
     # 98 is a valid answer to a question (card number 98), so questions must never page.
-    people = (Caller(kind="member", id=1, first_name="Lan", language="vi", club_id=1, number=12,
-                     roles=ALL_ROLES),)
+    people = (
+        Caller(
+            kind="member",
+            id=1,
+            first_name="Lan",
+            language="vi",
+            club_id=1,
+            number=12,
+            roles=ALL_ROLES,
+        ),
+    )
     ctx = context(people)
-    form = {"member": 12, "name": "Lan", "amount": 450_000, "sys": 150, "dia": 95,
-            "kind": "ill", "note": "", "mode": "all"}
+    form = {
+        "member": 12,
+        "name": "Lan",
+        "amount": 450_000,
+        "sys": 150,
+        "dia": 95,
+        "kind": "ill",
+        "note": "",
+        "mode": "all",
+    }
     for lang in LANGS:
         for sid, screen in ussd.SCREENS.items():
             if isinstance(screen, ussd.Ask):
@@ -171,7 +245,8 @@ def test_paginate_cuts_long_lines_and_words():
     shown = ussd.paginate(lines, ["0 Back"], "98 More")
     assert all(fits_ussd(p) for p in shown) and shown[-1].endswith("\n0 Back")
     assert "".join(p.replace("\n98 More", "").replace("\n0 Back", "") for p in shown).replace(
-        "\n", "").replace(" ", "") == "".join(lines).replace(" ", "")
+        "\n", ""
+    ).replace(" ", "") == "".join(lines).replace(" ", "")
     assert ussd.paginate(["short"], [], "98 More") == ["short"]
 
 
@@ -205,23 +280,65 @@ def test_pin_lock_counts_failures_from_the_context():
 
 
 ANSWERS = st.one_of(
-    st.sampled_from(["", "0", "00", "98", "1", "2", "3", "4", "5", "6", "7", "12", "98", "1234",
-                     "450k", "150", "95", "3*7*9", "1-5", "9999", "#12", "TV 12", " 1 ", "١٢"]),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "00",
+            "98",
+            "1",
+            "2",
+            "3",
+            "4",
+            "5",
+            "6",
+            "7",
+            "12",
+            "98",
+            "1234",
+            "450k",
+            "150",
+            "95",
+            "3*7*9",
+            "1-5",
+            "9999",
+            "#12",
+            "TV 12",
+            " 1 ",
+            "١٢",
+        ]
+    ),
     st.text(max_size=40),
 )
-PEOPLE = st.sampled_from([
-    (),
-    worst_people(2)[:1],
-    worst_people(4),
-    (worst_people()[-1],),
-    (Caller(kind="member", id=5, first_name="Lan", language="en", club_id=1, number=12,
-            pin_required=True, has_pin=False),),
-])
+PEOPLE = st.sampled_from(
+    [
+        (),
+        worst_people(2)[:1],
+        worst_people(4),
+        (worst_people()[-1],),
+        (
+            Caller(
+                kind="member",
+                id=5,
+                first_name="Lan",
+                language="en",
+                club_id=1,
+                number=12,
+                pin_required=True,
+                has_pin=False,
+            ),
+        ),
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(people=PEOPLE, answers=st.lists(ANSWERS, max_size=25), failures=st.integers(0, 4),
-       resume=st.booleans())
+@given(
+    people=PEOPLE,
+    answers=st.lists(ANSWERS, max_size=25),
+    failures=st.integers(0, 4),
+    resume=st.booleans(),
+)
 def test_step_never_raises_and_every_screen_fits(people, answers, failures, resume):
     snap = state_at("bp_dia", "vi_dau", people) if resume and people else None
     ctx = context(people, failures=failures, resume=snap)

@@ -45,8 +45,17 @@ def readings(session: Any, club: Any, number: int = 12) -> None:
         (date(2026, 10, 21), 145, 92, "grade_1", "none"),
         (date(2026, 11, 20), 182, 112, "grade_3", "red"),
     ]:
-        session.add(HealthReading(club_id=club.id, member_id=m.id, taken_on=on, systolic=s,
-                                  diastolic=d, grade=grade, alert=alert))
+        session.add(
+            HealthReading(
+                club_id=club.id,
+                member_id=m.id,
+                taken_on=on,
+                systolic=s,
+                diastolic=d,
+                grade=grade,
+                alert=alert,
+            )
+        )
     # A weight-only reading is not a blood-pressure reading.
     session.add(HealthReading(club_id=club.id, member_id=m.id, taken_on=TODAY, weight_kg=52))
     session.flush()
@@ -56,10 +65,17 @@ def test_loan_view_sums_open_loans_and_lists_the_last_three_repayments(session, 
     add_loan(session, club, paid=PAID)
     view = loan_view(session, member(club, 12).id, TODAY)
     assert view == LoanView(
-        open_loans=1, balance=1_500_000, next_due_on=date(2026, 11, 21), next_due_amount=200_000,
-        overdue_count=1, overdue_amount=100_000,
-        last_payments=(Payment(date(2026, 10, 15), 100_000), Payment(date(2026, 9, 21), 200_000),
-                       Payment(date(2026, 8, 21), 200_000)),
+        open_loans=1,
+        balance=1_500_000,
+        next_due_on=date(2026, 11, 21),
+        next_due_amount=200_000,
+        overdue_count=1,
+        overdue_amount=100_000,
+        last_payments=(
+            Payment(date(2026, 10, 15), 100_000),
+            Payment(date(2026, 9, 21), 200_000),
+            Payment(date(2026, 8, 21), 200_000),
+        ),
     )
     assert render_loan(view, "vi") == (
         "Con no: 1.500.000d\nKy toi 21/11: 200.000d\nQua han 1 ky: 100.000d\n"
@@ -115,11 +131,13 @@ def test_health_view_grades_alerts_and_trend(session, club):
 
 @pytest.mark.parametrize(
     ("newer", "older", "trend"),
-    [((150, 95, "grade_1"), (120, 75, "normal"), "up"),
-     ((120, 75, "normal"), (150, 95, "grade_1"), "down"),
-     ((148, 92, "grade_1"), (145, 90, "grade_1"), "same"),
-     ((158, 92, "grade_1"), (142, 90, "grade_1"), "up"),
-     ((85, 55, "low"), (118, 70, "optimal"), "down")],
+    [
+        ((150, 95, "grade_1"), (120, 75, "normal"), "up"),
+        ((120, 75, "normal"), (150, 95, "grade_1"), "down"),
+        ((148, 92, "grade_1"), (145, 90, "grade_1"), "same"),
+        ((158, 92, "grade_1"), (142, 90, "grade_1"), "up"),
+        ((85, 55, "low"), (118, 70, "optimal"), "down"),
+    ],
 )
 def test_bp_trend(newer, older, trend):
     from models.views import bp_trend
@@ -132,8 +150,11 @@ def test_bp_trend(newer, older, trend):
 
 def test_meeting_view_counts_this_years_meetings_and_mine(session, club):
     m = member(club, 12)
-    for on, present in [(date(2025, 12, 21), True), (date(2026, 9, 21), False),
-                        (date(2026, 10, 21), True)]:
+    for on, present in [
+        (date(2025, 12, 21), True),
+        (date(2026, 9, 21), False),
+        (date(2026, 10, 21), True),
+    ]:
         meeting = Meeting(club_id=club.id, held_on=on)
         session.add(meeting)
         session.flush()
@@ -149,9 +170,13 @@ def test_meeting_view_counts_this_years_meetings_and_mine(session, club):
 
 @pytest.mark.parametrize(
     ("day", "today", "expected"),
-    [(21, date(2026, 11, 20), date(2026, 11, 21)), (21, date(2026, 11, 21), date(2026, 11, 21)),
-     (21, date(2026, 11, 22), date(2026, 12, 21)), (31, date(2027, 2, 10), date(2027, 2, 28)),
-     (5, date(2026, 12, 6), date(2027, 1, 5))],
+    [
+        (21, date(2026, 11, 20), date(2026, 11, 21)),
+        (21, date(2026, 11, 21), date(2026, 11, 21)),
+        (21, date(2026, 11, 22), date(2026, 12, 21)),
+        (31, date(2027, 2, 10), date(2027, 2, 28)),
+        (5, date(2026, 12, 6), date(2027, 1, 5)),
+    ],
 )
 def test_next_meeting(day, today, expected):
     assert next_meeting(day, today) == expected
@@ -161,12 +186,15 @@ def test_fund_view(session, club):
     club.fund_opening_vnd = 30_000_000
     add_loan(session, club, paid=PAID)
     m = member(club, 12)
-    session.add_all([
-        FundContribution(club_id=club.id, member_id=m.id, amount_vnd=100_000, given_on=TODAY),
-        FundContribution(club_id=club.id, member_id=None, amount_vnd=2_000_000, given_on=TODAY),
-        FundContribution(club_id=club.id, member_id=member(club, 13).id, amount_vnd=50_000,
-                         given_on=TODAY),
-    ])
+    session.add_all(
+        [
+            FundContribution(club_id=club.id, member_id=m.id, amount_vnd=100_000, given_on=TODAY),
+            FundContribution(club_id=club.id, member_id=None, amount_vnd=2_000_000, given_on=TODAY),
+            FundContribution(
+                club_id=club.id, member_id=member(club, 13).id, amount_vnd=50_000, given_on=TODAY
+            ),
+        ]
+    )
     session.flush()
     view = fund_view(session, m, TODAY)
     assert view == FundView(balance=30_000_000 + 2_150_000 + 500_000 - 2_000_000, mine=100_000)
@@ -177,7 +205,9 @@ def test_fund_view(session, club):
 def test_callers_and_roster(session, club):
     shared = callers(session, SHARED_PHONE)
     assert [(c.kind, c.number, c.first_name) for c in shared] == [
-        ("member", 20, "Lan"), ("member", 21, "Lan")]
+        ("member", 20, "Lan"),
+        ("member", 21, "Lan"),
+    ]
     one = callers(session, MEMBER_PHONE)[0]
     assert one.roles == frozenset() and one.language == "vi" and not one.pin_required
     assert callers(session, "+84999999999") == ()
@@ -211,15 +241,27 @@ def test_pins(session, club):
 # 2-20 million and repayments up to 2 million (DOMAIN.md): these bounds are ten to fifty times that.
 BIG = 999_999_999
 WORST = {
-    "loan": LoanView(3, BIG, date(2026, 12, 31), BIG, 99, BIG,
-                     tuple(Payment(date(2026, 12, 31), 99_999_999) for _ in range(3))),
-    "health": HealthView(tuple(Reading(date(2026, 12, 31), 260, 160, "high_normal", "red")
-                               for _ in range(3)), "same"),
+    "loan": LoanView(
+        3,
+        BIG,
+        date(2026, 12, 31),
+        BIG,
+        99,
+        BIG,
+        tuple(Payment(date(2026, 12, 31), 99_999_999) for _ in range(3)),
+    ),
+    "health": HealthView(
+        tuple(Reading(date(2026, 12, 31), 260, 160, "high_normal", "red") for _ in range(3)), "same"
+    ),
     "meeting": MeetingView(date(2026, 12, 31), "Nha van hoa " + "rat dai " * 30, 999, 999),
     "fund": FundView(-BIG, BIG),
 }
-RENDER = {"loan": render_loan, "health": render_health, "meeting": render_meeting,
-          "fund": render_fund}
+RENDER = {
+    "loan": render_loan,
+    "health": render_health,
+    "meeting": render_meeting,
+    "fund": render_fund,
+}
 
 
 @pytest.mark.parametrize("name", sorted(WORST))
@@ -231,8 +273,15 @@ def test_longest_views_fit_one_sms_in_vi(name):
 
 
 def test_loan_drops_older_repayments_rather_than_overflow_an_sms():
-    huge = LoanView(3, 10**10, date(2026, 12, 31), 10**10, 99, 10**10,
-                    tuple(Payment(date(2026, 12, 31), 10**10) for _ in range(3)))
+    huge = LoanView(
+        3,
+        10**10,
+        date(2026, 12, 31),
+        10**10,
+        99,
+        10**10,
+        tuple(Payment(date(2026, 12, 31), 10**10) for _ in range(3)),
+    )
     text = render_loan(huge, "vi")
     assert len(text) <= 160 and text.count("31/12") == 3  # next, and two repayments
     assert render_loan(huge, "vi", width=1000).count("31/12") == 4
