@@ -97,7 +97,7 @@ def resolve_redis_url(url: str, var_dir: str) -> str:
 
 def configured_sentinels() -> tuple[list[str], str]:
     """REDIS_SENTINELS ("host:port" each) and REDIS_SENTINEL_MASTER, as the configuration has
-    them (gateway.config.load_config)."""
+    them (runtime.settings.load_config)."""
     from runtime.settings import load_config
 
     cfg = load_config()

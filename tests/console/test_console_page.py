@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gateway.config import ROOT
 from playwright.sync_api import expect
 
 from models.demo import PHONES
+from runtime.settings import ROOT
 from tests.simulator.conftest import LiveServer
 
 ARTIFACTS = ROOT / "test-artifacts" / "console"

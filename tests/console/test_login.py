@@ -228,7 +228,7 @@ def test_a_deactivated_supervisor_is_out_at_once(console: Any, world: World) -> 
 
 
 def test_cookies_are_secure_in_production() -> None:
-    from gateway.config import load_config
+    from runtime.settings import load_config
 
     assert load_config({})["SESSION_COOKIE_SECURE"] is False  # the quick start: plain HTTP
     prod = load_config({"SMS_CHANNEL": "africastalking"})

@@ -312,7 +312,7 @@ def test_master_killed_under_sms_stream_fails_over_without_loss(
 
 def test_a_command_retried_after_the_master_died_reaches_the_promoted_replica(sentinels):
     """redis-py reconnects a connection it is retrying on without asking the sentinels (the dead
-    master's address again): workers.connection.FailoverConnection asks them."""
+    master's address again): runtime.connection.FailoverConnection asks them."""
     client = connect("redis:///0", sentinels=sentinels.addresses, master=MASTER_NAME)
     client.set("before", "kept")
     assert client.wait(1, 5000) == 1  # on the replica too (replication is asynchronous)
